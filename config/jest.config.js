@@ -1,0 +1,11 @@
+/** One suite, two databases: DATABASE_URL set → the PostgreSQL server, else PGlite. */
+module.exports = {
+  rootDir: '..',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }] },
+  testTimeout: 60000,
+  maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/helpers/setupEnv.ts'],
+};

@@ -1,0 +1,92 @@
+import Router from '@koa/router';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type Koa from 'koa';
+import { z, type ZodObject, type ZodType } from 'zod';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Actor {
+  id: string;
+  role: 'admin' | 'manager' | 'rep';
+}
+
+export interface RouteInput<Q, P, B> {
+  query: Q;
+  params: P;
+  body: B;
+  actor: Actor;
+  ctx: Koa.Context;
+}
+
+export interface RouteSpec<Q, P, B, R> {
+  method: Method;
+  /** Koa-style path (`/api/events/:id`). */
+  path: string;
+  summary: string;
+  tags: string[];
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  body?: ZodType<B>;
+  response: ZodType<R>;
+  /** Success status (200 unless stated). */
+  status?: number;
+  handler(input: RouteInput<Q, P, B>): Promise<R>;
+}
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+/**
+ * Registers a route with Koa and with the OpenAPI document from the same zod
+ * schemas, so the document cannot drift from what the handler accepts.
+ * Handlers see only parsed, typed input.
+ */
+export class ApiRouter {
+  readonly router = new Router();
+  readonly openapi = new OpenAPIRegistry();
+
+  constructor() {
+    this.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  }
+
+  route<Q = undefined, P = undefined, B = undefined, R = unknown>(spec: RouteSpec<Q, P, B, R>): void {
+    const request: RouteConfig['request'] = {};
+    if (spec.query) request.query = spec.query as unknown as ZodObject;
+    if (spec.params) request.params = spec.params as unknown as ZodObject;
+    if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };
+    this.openapi.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      tags: spec.tags,
+      security: [{ bearer: [] }],
+      request,
+      responses: {
+        [spec.status ?? 200]: { description: 'OK', content: { 'application/json': { schema: spec.response } } },
+        400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
+        401: { description: 'Missing or bad bearer token', content: { 'application/json': { schema: ErrorBody } } },
+      },
+    });
+    this.router[spec.method](spec.path, async (ctx) => {
+      const input: RouteInput<Q, P, B> = {
+        query: (spec.query ? spec.query.parse(ctx.query) : undefined) as Q,
+        params: (spec.params ? spec.params.parse(ctx.params) : undefined) as P,
+        body: (spec.body ? spec.body.parse(ctx.state.body) : undefined) as B,
+        actor: ctx.state.actor as Actor,
+        ctx,
+      };
+      const result = await spec.handler(input);
+      ctx.status = spec.status ?? 200;
+      ctx.body = result;
+    });
+  }
+
+  document(info: { title: string; version: string }) {
+    return new OpenApiGeneratorV31(this.openapi.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: { ...info, description: 'Lifelong JSON API. All routes need `Authorization: Bearer <token>`.' },
+      servers: [{ url: '/' }],
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import Koa from 'koa';
+import type { Clock } from '../lib/clock';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { httpRequests } from '../lib/metrics';
+import type { Db } from '../db/connection';
+import { ApiRouter } from './apiRouter';
+import { requireBearer } from './middleware/auth';
+import { jsonBody } from './middleware/body';
+import { errorHandler } from './middleware/errorHandler';
+import { callbackRoutes } from './routes/callback/routes';
+import { eventRoutes } from './routes/events/routes';
+import { opsRoutes } from './routes/ops/routes';
+import { AppError } from '../lib/errors';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Db;
+  ping(): Promise<void>;
+  log: Logger;
+  clock: Clock;
+  onEventStored(): void;
+  warnings?(): Promise<string[]>;
+  /** Capabilities add their /api routes here. */
+  routes?: Array<(api: ApiRouter) => void>;
+}
+
+/** The Koa app; middleware order is fixed here and nowhere else. */
+export function createApp(d: AppDeps): Koa {
+  const app = new Koa({ proxy: true });
+  app.silent = true; // errors are logged by errorHandler, once
+
+  const api = new ApiRouter();
+  eventRoutes(api, { db: d.db, corpId: d.config.corpId });
+  for (const register of d.routes ?? []) register(api);
+  const openapiDoc = () => api.document({ title: 'Lifelong', version: '0.1.0' });
+
+  const ops = opsRoutes({ ping: d.ping, warnings: d.warnings ?? (async () => []) });
+  const callback = callbackRoutes({
+    db: d.db,
+    clock: d.clock,
+    log: d.log,
+    onStored: d.onEventStored,
+    secrets: { ...d.config.callback, corpId: d.config.corpId },
+  });
+  const auth = requireBearer(d.config.adminToken);
+  const body = jsonBody();
+
+  app.use(async function countRequests(ctx, next) {
+    try {
+      await next();
+    } finally {
+      httpRequests.inc({ route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched', status: String(ctx.status) });
+    }
+  });
+  app.use(errorHandler(d.log));
+  app.use(ops.routes());
+  app.use(callback.routes()).use(callback.allowedMethods());
+  app.use(async function apiGate(ctx, next) {
+    if (!ctx.path.startsWith('/api')) return next();
+    await auth(ctx, async () => {
+      if (ctx.path === '/api/openapi.json' && ctx.method === 'GET') {
+        ctx.body = openapiDoc();
+        return;
+      }
+      await body(ctx, next);
+    });
+  });
+  app.use(api.router.routes()).use(api.router.allowedMethods());
+  app.use(async function notFoundJson(ctx) {
+    if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', `no route for ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection';
+import { claimRows, failRow, settleRow } from '../db/workRow';
+import { EVENTS_TABLE, inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
+import { sleep } from '../lib/clock';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { eventsProcessed } from '../lib/metrics';
+import type { WeComEvent } from '../wecom/callback/events';
+
+export interface EventWorkerOptions {
+  db: Db;
+  corpId: string;
+  handlers: HandlerRegistry;
+  log: Logger;
+  maxAttempts: number;
+  /** How long a claim is ours; a crashed worker's events become claimable after it. */
+  leaseSeconds?: number;
+  batchSize?: number;
+  /** Idle poll interval; `wake()` short-circuits it when a callback was just stored. */
+  pollMs?: number;
+  /** Retry backoff base and cap, in seconds. */
+  backoff?: { baseSeconds: number; capSeconds: number };
+}
+
+/**
+ * Claims pending inbound events and applies their handlers. Any number of
+ * workers (processes, instances) may run against one database: claims use
+ * FOR UPDATE SKIP LOCKED, and the settle is conditional on the lease.
+ */
+export class EventWorker {
+  readonly id = `events-${randomUUID().slice(0, 8)}`;
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+
+  constructor(private readonly o: EventWorkerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Lets the current event finish, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = 0;
+      try {
+        worked = await this.runOnce();
+      } catch (err) {
+        this.o.log.error({ err }, 'event worker cycle failed');
+      }
+      if (worked === 0 && this.running) {
+        await Promise.race([sleep(this.o.pollMs ?? 500), new Promise<void>((r) => (this.wakeUp = r))]);
+      }
+    }
+  }
+
+  /** One claim-and-process cycle; returns how many events it handled. */
+  async runOnce(): Promise<number> {
+    const { db, corpId } = this.o;
+    const ids = await claimRows(db, {
+      table: EVENTS_TABLE,
+      corpId,
+      owner: this.id,
+      limit: this.o.batchSize ?? 20,
+      leaseSeconds: this.o.leaseSeconds ?? 60,
+      orderBy: sql`priority desc, available_at, id`,
+    });
+    for (const id of ids) {
+      if (!this.running && this.loop) break; // stopping: leave the rest to the lease
+      const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, id));
+      if (row) await this.process(row);
+    }
+    return ids.length;
+  }
+
+  private async process(row: InboundEventRow): Promise<void> {
+    const { db, handlers, corpId } = this.o;
+    const event = row.payload as WeComEvent;
+    const ctx = { corpId, eventId: row.id, log: this.o.log.child({ eventId: row.id, type: row.dispatchKey }) };
+    try {
+      const list = handlers.handlersFor(row.dispatchKey);
+      const prepared: unknown[] = [];
+      for (const h of list) prepared.push(h.prepare ? await h.prepare(event, ctx) : undefined);
+      await db.transaction(async (tx) => {
+        for (const [i, h] of list.entries()) await h.apply(tx, event, prepared[i], ctx);
+        const settled = await settleRow(tx, EVENTS_TABLE, row.id, this.id, {
+          set: sql`processed_at = now(), last_error = null`,
+        });
+        if (!settled) throw new LeaseLost();
+      });
+      eventsProcessed.inc({ type: row.dispatchKey, outcome: 'processed' });
+    } catch (err) {
+      if (err instanceof LeaseLost) {
+        ctx.log.warn('lease lost; another worker owns the event now');
+        return;
+      }
+      const outcome = await failRow(db, EVENTS_TABLE, row.id, this.id, errorMessage(err), {
+        maxAttempts: this.o.maxAttempts,
+        ...this.o.backoff,
+      });
+      eventsProcessed.inc({ type: row.dispatchKey, outcome: outcome === 'dead' ? 'parked' : 'retried' });
+      ctx.log.warn({ err: { message: errorMessage(err) }, outcome, attempts: row.attempts }, 'event handler failed');
+    }
+  }
+}
+
+class LeaseLost extends Error {}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Empty strings in the environment mean "not set". */
+const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const int = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt);
+
+const EnvSchema = z.object({
+  PORT: int(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optional,
+  DATA_DIR: z.string().default('./data'),
+  WECOM_CORP_ID: optional,
+  WECOM_CALLBACK_TOKEN: optional,
+  WECOM_CALLBACK_AES_KEY: optional.refine((v) => v === undefined || /^[a-zA-Z0-9]{43}$/.test(v), {
+    message: 'must be exactly 43 letters or digits (the EncodingAESKey from the WeCom console)',
+  }),
+  WECOM_CONTACT_SECRET: optional,
+  WECOM_AGENT_ID: optional,
+  WECOM_AGENT_SECRET: optional,
+  WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  WECOM_CALLBACK_MAX_SKEW_S: int(300),
+  ADMIN_TOKEN: optional,
+  SCHEDULE_TZ: z.string().default('Asia/Shanghai'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Failed attempts after which an inbound event is parked for a human. */
+  EVENT_MAX_ATTEMPTS: int(8),
+  /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
+  SYNC_CRON: z.string().default('0 3 * * *'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config extends Env {
+  /** No WECOM_CORP_ID: run against the built-in simulator with demo data. */
+  demo: boolean;
+  corpId: string;
+  adminToken: string;
+  callback: { token: string; aesKey: string; maxSkewSeconds: number };
+}
+
+/** Demo-mode callback credentials: only ever shared with the local simulator. */
+export const DEMO_CORP_ID = 'wwdemo00000000lifelong';
+const DEMO_CALLBACK_TOKEN = 'lifelongdemo';
+const DEMO_AES_KEY = 'bGlmZWxvbmdkZW1vYWVza2V5MDEyMzQ1Njc4OWFiY2Q';
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; the result is frozen and passed down explicitly. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const demo = !e.WECOM_CORP_ID;
+  if (!demo) {
+    const missing = ['WECOM_CALLBACK_TOKEN', 'WECOM_CALLBACK_AES_KEY'].filter((k) => !e[k as keyof Env]);
+    if (missing.length) throw new ConfigError(`invalid configuration: ${missing.join(', ')} required with WECOM_CORP_ID`);
+    if (!e.ADMIN_TOKEN) throw new ConfigError('invalid configuration: ADMIN_TOKEN is required with WECOM_CORP_ID');
+  }
+  return Object.freeze({
+    ...e,
+    demo,
+    corpId: e.WECOM_CORP_ID ?? DEMO_CORP_ID,
+    adminToken: e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
+    callback: Object.freeze({
+      token: e.WECOM_CALLBACK_TOKEN ?? DEMO_CALLBACK_TOKEN,
+      aesKey: e.WECOM_CALLBACK_AES_KEY ?? DEMO_AES_KEY,
+      maxSkewSeconds: e.WECOM_CALLBACK_MAX_SKEW_S,
+    }),
+  });
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * One registry for the process. Metrics are declared here so names stay
+ * consistent; gauges that need the database register a collect callback later.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'lifelong_' });
+
+export const callbacksReceived = new Counter({
+  name: 'lifelong_callbacks_received_total',
+  help: 'WeCom callbacks that verified and were stored (duplicate=true when a retry of a stored event)',
+  labelNames: ['duplicate'] as const,
+  registers: [registry],
+});
+
+export const callbacksRejected = new Counter({
+  name: 'lifelong_callbacks_rejected_total',
+  help: 'WeCom callbacks rejected, by reason (the error code)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const eventsProcessed = new Counter({
+  name: 'lifelong_events_processed_total',
+  help: 'Inbound events settled by the worker, by type and outcome (processed, retried, parked)',
+  labelNames: ['type', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const wecomCalls = new Counter({
+  name: 'lifelong_wecom_api_calls_total',
+  help: 'WeCom API calls by API path and outcome (ok, errcode, http_error, network_error)',
+  labelNames: ['api', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const wecomCallSeconds = new Histogram({
+  name: 'lifelong_wecom_api_call_seconds',
+  help: 'WeCom API call latency by API path',
+  labelNames: ['api'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+  registers: [registry],
+});
+
+export const httpRequests = new Counter({
+  name: 'lifelong_http_requests_total',
+  help: 'HTTP requests by route and status',
+  labelNames: ['route', 'status'] as const,
+  registers: [registry],
+});
+
+export { Counter, Gauge, Histogram };
+
+type GaugeSource = () => Promise<number>;
+const lagSources = new Set<GaugeSource>();
+
+/** Age of the oldest unprocessed inbound event; read from the database on scrape. */
+export const eventWorkerLag = new Gauge({
+  name: 'lifelong_event_worker_lag_seconds',
+  help: 'Age in seconds of the oldest inbound event not yet processed (0 when caught up)',
+  registers: [registry],
+  async collect() {
+    let worst = 0;
+    for (const source of lagSources) worst = Math.max(worst, await source().catch(() => 0));
+    this.set(worst);
+  },
+});
+
+/** Plugs a lag reader in; returns the unplug function (used on shutdown). */
+export function addLagSource(source: GaugeSource): () => void {
+  lagSources.add(source);
+  return () => lagSources.delete(source);
+}

@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openDatabase, type Database } from './db/connection';
+import { HandlerRegistry, oldestPendingAgeSeconds } from './events';
+import { createApp } from './http/app';
+import type { ApiRouter } from './http/apiRouter';
+import { EventWorker } from './jobs/eventWorker';
+import { systemClock, type Clock } from './lib/clock';
+import type { Config } from './lib/config';
+import { logger as rootLogger, type Logger } from './lib/logger';
+import { addLagSource } from './lib/metrics';
+
+export interface ServiceOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  log?: Logger;
+  /** An already-open database (tests share one); otherwise opened from config. */
+  database?: Database;
+  /** Run the event worker in this process (default true). */
+  worker?: boolean;
+  workerPollMs?: number;
+  backoff?: { baseSeconds: number; capSeconds: number };
+}
+
+export interface Service {
+  url: string;
+  database: Database;
+  handlers: HandlerRegistry;
+  worker: EventWorker;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root without process concerns: database + migrations →
+ * capabilities → HTTP + jobs. main.ts adds signals and demo mode; tests start
+ * several of these against one database to play several instances.
+ */
+export async function startService(o: ServiceOptions): Promise<Service> {
+  const { config } = o;
+  const log = o.log ?? rootLogger;
+  const clock = o.clock ?? systemClock;
+  const ownsDatabase = !o.database;
+  const database = o.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  await database.migrate();
+
+  const handlers = new HandlerRegistry();
+  const routes: Array<(api: ApiRouter) => void> = [];
+  const warnings: Array<() => Promise<string[]>> = [];
+
+  const worker = new EventWorker({
+    db: database.db,
+    corpId: config.corpId,
+    handlers,
+    log: log.child({ category: 'event-worker' }),
+    maxAttempts: config.EVENT_MAX_ATTEMPTS,
+    pollMs: o.workerPollMs,
+    backoff: o.backoff,
+  });
+  const unplugLag = addLagSource(() => oldestPendingAgeSeconds(database.db, config.corpId));
+
+  const app = createApp({
+    config,
+    db: database.db,
+    ping: () => database.ping(),
+    log: log.child({ category: 'http' }),
+    clock,
+    onEventStored: () => worker.wake(),
+    warnings: async () => (await Promise.all(warnings.map((w) => w()))).flat(),
+    routes,
+  });
+
+  const server = http.createServer(app.callback());
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  if (o.worker !== false) worker.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${addr.port}`,
+    database,
+    handlers,
+    worker,
+    stop() {
+      // Stop accepting, let in-flight requests and the current event finish, then close the database.
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await worker.stop();
+        await closed;
+        unplugLag();
+        if (ownsDatabase) await database.close();
+      })();
+      return stopping;
+    },
+  };
+}
