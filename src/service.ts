@@ -9,6 +9,12 @@ import { systemClock, type Clock } from './lib/clock';
 import type { Config } from './lib/config';
 import { logger as rootLogger, type Logger } from './lib/logger';
 import { addLagSource } from './lib/metrics';
+import cron from 'node-cron';
+import { getSyncJob, latestSyncWarnings, registerLedgerHandlers, requestFullSync } from './ledger';
+import { ledgerRoutes } from './http/routes/ledger/routes';
+import { AppMessageWorker } from './jobs/appMessageWorker';
+import { SyncWorker } from './jobs/syncWorker';
+import { createWeComClient, type WeComClient, type WeComClientOptions } from './wecom/client';
 
 export interface ServiceOptions {
   config: Readonly<Config>;
@@ -20,6 +26,8 @@ export interface ServiceOptions {
   worker?: boolean;
   workerPollMs?: number;
   backoff?: { baseSeconds: number; capSeconds: number };
+  /** WeCom client tuning (tests shorten retries). */
+  wecom?: Partial<Omit<WeComClientOptions, 'tokenStore'>>;
 }
 
 export interface Service {
@@ -27,6 +35,11 @@ export interface Service {
   database: Database;
   handlers: HandlerRegistry;
   worker: EventWorker;
+  syncWorker: SyncWorker;
+  appMessages: AppMessageWorker;
+  client: WeComClient;
+  /** Queues a full sync (or joins the open one) and wakes the sync worker. */
+  requestSync(trigger: string): Promise<{ jobId: number; created: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -43,9 +56,23 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const database = o.database ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   await database.migrate();
 
+  const db = database.db;
+  const corpId = config.corpId;
   const handlers = new HandlerRegistry();
   const routes: Array<(api: ApiRouter) => void> = [];
   const warnings: Array<() => Promise<string[]>> = [];
+
+  const client = createWeComClient(config, db, log.child({ category: 'wecom' }), o.wecom);
+  registerLedgerHandlers(handlers, client);
+  const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
+  const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
+  const requestSync = async (trigger: string) => {
+    const r = await requestFullSync(db, corpId, trigger);
+    syncWorker.wake();
+    return r;
+  };
+  routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
+  warnings.push(() => latestSyncWarnings(db, corpId));
 
   const worker = new EventWorker({
     db: database.db,
@@ -77,7 +104,17 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   });
   const addr = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  if (o.worker !== false) worker.start();
+  // Nightly (by default) full sync heals missed callbacks; the open-job index makes it once across instances.
+  const syncCron = config.SYNC_CRON
+    ? cron.schedule(config.SYNC_CRON, () => void requestSync('cron').catch((err) => log.error({ err }, 'could not queue the periodic sync')), {
+        timezone: config.SCHEDULE_TZ, name: 'full-sync',
+      })
+    : undefined;
+  if (o.worker !== false) {
+    worker.start();
+    syncWorker.start();
+    appMessages.start();
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -85,12 +122,17 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     database,
     handlers,
     worker,
+    syncWorker,
+    appMessages,
+    client,
+    requestSync,
     stop() {
       // Stop accepting, let in-flight requests and the current event finish, then close the database.
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await worker.stop();
+        await syncCron?.destroy();
+        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop()]);
         await closed;
         unplugLag();
         if (ownsDatabase) await database.close();

@@ -102,3 +102,11 @@ export async function failRow(
   if (!row) return 'lost';
   return row.status === 'dead' ? 'dead' : 'pending';
 }
+
+/** Gives claimed-but-untouched rows back (shutdown): claimable at once, the claim not counted as an attempt. */
+export async function releaseRows(ex: Executor, table: string, ids: number[], owner: string): Promise<void> {
+  if (ids.length === 0) return;
+  await ex.execute(sql`
+    update ${sql.identifier(table)} set locked_until = null, locked_by = null, attempts = greatest(attempts - 1, 0)
+    where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and locked_by = ${owner} and status = 'pending'`);
+}

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
-import { claimRows, failRow, settleRow } from '../db/workRow';
+import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
 import { EVENTS_TABLE, inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
-import { sleep } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { eventsProcessed } from '../lib/metrics';
 import type { WeComEvent } from '../wecom/callback/events';
+import { PollingLoop } from './pollingLoop';
 
 export interface EventWorkerOptions {
   db: Db;
@@ -31,41 +31,25 @@ export interface EventWorkerOptions {
  */
 export class EventWorker {
   readonly id = `events-${randomUUID().slice(0, 8)}`;
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly loop: PollingLoop;
+  private stopping = false;
 
-  constructor(private readonly o: EventWorkerOptions) {}
+  constructor(private readonly o: EventWorkerOptions) {
+    this.loop = new PollingLoop('event worker', () => this.runOnce(), o.log, o.pollMs ?? 500);
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Lets the current event finish, then stops. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+  stop(): Promise<void> {
+    this.stopping = true;
+    return this.loop.stop();
   }
 
   wake(): void {
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let worked = 0;
-      try {
-        worked = await this.runOnce();
-      } catch (err) {
-        this.o.log.error({ err }, 'event worker cycle failed');
-      }
-      if (worked === 0 && this.running) {
-        await Promise.race([sleep(this.o.pollMs ?? 500), new Promise<void>((r) => (this.wakeUp = r))]);
-      }
-    }
+    this.loop.wake();
   }
 
   /** One claim-and-process cycle; returns how many events it handled. */
@@ -79,8 +63,12 @@ export class EventWorker {
       leaseSeconds: this.o.leaseSeconds ?? 60,
       orderBy: sql`priority desc, available_at, id`,
     });
-    for (const id of ids) {
-      if (!this.running && this.loop) break; // stopping: leave the rest to the lease
+    for (const [i, id] of ids.entries()) {
+      if (this.stopping) {
+        // Shutting down: hand the rest back rather than sit on their leases.
+        await releaseRows(db, EVENTS_TABLE, ids.slice(i), this.id);
+        break;
+      }
       const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, id));
       if (row) await this.process(row);
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /** Empty strings in the environment mean "not set". */
@@ -26,7 +27,7 @@ const EnvSchema = z.object({
   /** Failed attempts after which an inbound event is parked for a human. */
   EVENT_MAX_ATTEMPTS: int(8),
   /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
-  SYNC_CRON: z.string().default('0 3 * * *'),
+  SYNC_CRON: z.string().default('0 3 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection';
+import { claimRows, failRow, settleRow } from '../db/workRow';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { APP_MESSAGES_TABLE, appMessages } from '../notify';
+import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
+import { PollingLoop } from './pollingLoop';
+
+/** WeCom dedupes identical messages to the same person within this window: a retry after an unclear failure is not shown twice. */
+const DUPLICATE_CHECK_SECONDS = 4 * 3600;
+
+export interface AppMessageWorkerOptions {
+  db: Db;
+  corpId: string;
+  client: WeComClient;
+  log: Logger;
+  pollMs?: number;
+  maxAttempts?: number;
+  backoff?: { baseSeconds: number; capSeconds: number };
+}
+
+/**
+ * Sends queued app messages (the outbox): the row was written with its cause;
+ * the claim records the attempt before the call, the settle records the
+ * outcome after. Transient failures retry with backoff; a refusal is final.
+ */
+export class AppMessageWorker {
+  readonly id = `appmsg-${randomUUID().slice(0, 8)}`;
+  private readonly loop: PollingLoop;
+
+  constructor(private readonly o: AppMessageWorkerOptions) {
+    this.loop = new PollingLoop('app message worker', () => this.runOnce(), o.log, o.pollMs ?? 1000);
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  async runOnce(): Promise<number> {
+    const { db, corpId, client } = this.o;
+    const ids = await claimRows(db, { table: APP_MESSAGES_TABLE, corpId, owner: this.id, limit: 10, leaseSeconds: 60 });
+    for (const id of ids) {
+      const [m] = await db.select().from(appMessages).where(eq(appMessages.id, id));
+      if (!m) continue;
+      try {
+        const res = await client.messages.sendAppMessage({
+          msgtype: 'text', text: { content: m.content }, touser: m.toUserIds,
+          enable_duplicate_check: 1, duplicate_check_interval: DUPLICATE_CHECK_SECONDS,
+        });
+        const invalid = (res.invaliduser ?? '').split('|').filter(Boolean);
+        await settleRow(db, APP_MESSAGES_TABLE, id, this.id, {
+          set: sql`msg_id = ${res.msgid ?? null}, sent_at = now(), last_error = null,
+            invalid_user_ids = ${invalid.length ? sql`array[${sql.join(invalid.map((u) => sql`${u}`), sql`, `)}]::text[]` : sql`null`}`,
+        });
+      } catch (err) {
+        const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
+        if (retryable) {
+          await failRow(db, APP_MESSAGES_TABLE, id, this.id, errorMessage(err), { maxAttempts: this.o.maxAttempts ?? 8, ...this.o.backoff });
+        } else {
+          // WeCom refused it (all recipients invalid, app misconfigured …): retrying will not help.
+          await db
+            .update(appMessages)
+            .set({ status: 'dead', deadAt: new Date(), lastError: `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, lockedUntil: null })
+            .where(and(eq(appMessages.id, id), eq(appMessages.lockedBy, this.id)));
+        }
+        this.o.log.warn({ appMessageId: id, errcode: errcodeOf(err) }, 'app message not sent');
+      }
+    }
+    return ids.length;
+  }
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/connection';
+import { claimRows, failRow, settleRow } from '../db/workRow';
+import { LeaseLost, runFullSync, SYNC_JOBS_TABLE, syncJobs } from '../ledger';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { WeComClient } from '../wecom/client';
+import { PollingLoop } from './pollingLoop';
+
+export interface SyncWorkerOptions {
+  db: Db;
+  corpId: string;
+  client: WeComClient;
+  log: Logger;
+  pollMs?: number;
+  leaseSeconds?: number;
+  maxAttempts?: number;
+  backoff?: { baseSeconds: number; capSeconds: number };
+}
+
+/**
+ * Runs queued full syncs, one at a time per instance. The job row is claimed
+ * under a lease that every saved page renews; a killed instance's job is
+ * picked up by the next claimer and resumes from its saved position.
+ */
+export class SyncWorker {
+  readonly id = `sync-${randomUUID().slice(0, 8)}`;
+  private readonly loop: PollingLoop;
+
+  constructor(private readonly o: SyncWorkerOptions) {
+    this.loop = new PollingLoop('sync worker', () => this.runOnce(), o.log, o.pollMs ?? 1000);
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Claims and runs at most one job; returns 1 if it ran one. */
+  async runOnce(onProgress?: Parameters<typeof runFullSync>[0]['onProgress']): Promise<number> {
+    const { db, corpId } = this.o;
+    const leaseSeconds = this.o.leaseSeconds ?? 120;
+    const [id] = await claimRows(db, { table: SYNC_JOBS_TABLE, corpId, owner: this.id, limit: 1, leaseSeconds });
+    if (id === undefined) return 0;
+    const log = this.o.log.child({ syncJobId: id });
+    try {
+      log.info('full sync started');
+      await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress }, id);
+      await db.transaction(async (tx) => {
+        if (!(await settleRow(tx, SYNC_JOBS_TABLE, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
+      });
+      const [job] = await db.select({ counts: syncJobs.counts }).from(syncJobs).where(eq(syncJobs.id, id));
+      log.info({ counts: job?.counts }, 'full sync finished');
+    } catch (err) {
+      if (err instanceof LeaseLost) {
+        log.warn('sync lease lost; another instance continues the job');
+        return 1;
+      }
+      const outcome = await failRow(db, SYNC_JOBS_TABLE, id, this.id, errorMessage(err), {
+        maxAttempts: this.o.maxAttempts ?? 10,
+        baseSeconds: this.o.backoff?.baseSeconds ?? 5,
+        capSeconds: this.o.backoff?.capSeconds ?? 300,
+      });
+      log.warn({ err: { message: errorMessage(err) }, outcome }, 'full sync interrupted; it resumes from its saved position');
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,78 @@
+import type { Logger } from '../../lib/logger';
+import type { CallbackDispatcher, Delivery, DeliveryMode } from './callbacks/dispatcher';
+import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
+import type { Rng } from './random';
+import type { TokenStore } from './tokens';
+import type { World } from './world/state';
+
+/** Behaviour switches the control API can flip at run time. */
+export interface SimSettings {
+  /** Self-built apps listed in 可调用接口的应用 may call customer-contact APIs with their own secret (default true). */
+  agentSecretHasContactPermission: boolean;
+  /** Corp tag cap (40126): 3000 per the errcode text; newer docs may say 10000. */
+  corpTagLimit: number;
+  /** Apps may only edit/delete tags they created (unconfirmed rule; off by default). */
+  enforceTagOwnership: boolean;
+  /** WelcomeCode validity. */
+  welcomeCodeTtlSeconds: number;
+  /** Customers per employee cap (40099 / transfer status 4). */
+  customerLimitPerEmployee: number;
+  /** Delay before a resigned-owner group transfer completes (status 2 → 3). */
+  groupTransferSeconds: number;
+  /** Visible-range size above which groupchat/list without owner_filter answers 81017. */
+  groupListOwnerFilterThreshold: number;
+}
+
+export interface SentAppMessage {
+  msgid: string;
+  agentid: number;
+  msgtype: string;
+  /** Employees who received it (valid recipients only). */
+  touser: string[];
+  toparty: string[];
+  body: Record<string, unknown>;
+  sentAt: number;
+}
+
+export interface SentWelcome {
+  userid: string;
+  externalUserId: string;
+  body: Record<string, unknown>;
+  sentAt: number;
+}
+
+export interface WelcomeCode {
+  code: string;
+  userid: string;
+  externalUserId: string;
+  /** Epoch ms (simulated). */
+  expiresAt: number;
+  used: boolean;
+}
+
+/**
+ * What API modules and world actions share: the world, the clock, the id
+ * stream, the callback dispatcher. Implemented by the Simulator.
+ */
+export interface SimCore {
+  readonly corpId: string;
+  readonly agentId: number;
+  readonly world: World;
+  readonly settings: SimSettings;
+  readonly rng: Rng;
+  readonly tokens: TokenStore;
+  readonly callbacks: CallbackDispatcher;
+  readonly log: Logger;
+  /** Sent app messages (message/send), oldest first. */
+  readonly appMessages: SentAppMessage[];
+  readonly welcomeCodes: Map<string, WelcomeCode>;
+  /** Welcome messages sent with send_welcome_msg, oldest first. */
+  readonly welcomeMessages: SentWelcome[];
+  nowMs(): number;
+  nowSeconds(): number;
+  eventHeader(): EventHeader;
+  /** Queue a callback delivery (async; returns the delivery record at once). */
+  emit(event: BuiltEvent, mode?: DeliveryMode): Delivery;
+  /** Apply everything that became due at the current simulated time (e.g. transfers completing). */
+  settle(): void;
+}

@@ -1,0 +1,26 @@
+/**
+ * The WeCom simulator: a real HTTP server that answers like WeCom for the APIs
+ * Lifelong calls, delivers encrypted callbacks for world actions, and exposes
+ * a control API under /__sim/. Public surface of src/wecom/simulator.
+ */
+export { createSimulator, DEFAULT_SETTINGS, demoSimulatorOptions, Simulator } from './simulator';
+export type { SimulatorOptions, SimulatorState } from './simulator';
+export type { SimSettings, SentAppMessage, SentWelcome, WelcomeCode } from './core';
+export { TransferDesk, TRANSFER_DELAY_SECONDS } from './world/transfers';
+export { seedWorld, DEFAULT_COUNTS, SEED_EPOCH } from './world/seed';
+export type { SeedCounts, SeedOptions } from './world/seed';
+export { World } from './world/state';
+export type {
+  Customer, Department, Employee, Group, GroupMember, GroupTransferRecord, Relation, Tag, TagGroup, TransferRecord,
+  WorldSnapshot, WorldSummary,
+} from './world/state';
+export { ActionError, WORLD_ACTIONS } from './world/actions';
+export type { WorldActionName } from './world/actions';
+export type { Delivery, DeliveryAttempt, DeliveryMode, UrlVerification } from './callbacks/dispatcher';
+export type { EventSummary } from './callbacks/eventXml';
+export type { Fault, FaultSpec } from './faults';
+export type { CallsSnapshot } from './calls';
+export { mulberry32, Rng } from './random';
+export { startWorldStream } from './stream';
+export type { WorldStream, WorldStreamOptions } from './stream';
+export * from './defaults';

@@ -1,0 +1,386 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../../lib/clock';
+import { type Logger, logger as rootLogger } from '../../lib/logger';
+import { registerAuthApi } from './api/auth';
+import { registerContactsApi } from './api/contacts';
+import { registerGroupsApi } from './api/groups';
+import { registerMessageApi } from './api/message';
+import { registerOrgApi } from './api/org';
+import { registerTagsApi } from './api/tags';
+import { registerTransfersApi } from './api/transfers';
+import { registerWelcomeApi } from './api/welcome';
+import { CallCounter } from './calls';
+import { CallbackDispatcher, type CallbackSettings, type Delivery, type DeliveryMode, type UrlVerification } from './callbacks/dispatcher';
+import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
+import { handleControl } from './control';
+import {
+  DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET, DEMO_CORP_ID, DEMO_SEED,
+} from './defaults';
+import type { SentAppMessage, SentWelcome, SimCore, SimSettings, WelcomeCode } from './core';
+import { type Fault, FaultInjector, type FaultSpec } from './faults';
+import { handleApiCall, sendEmpty } from './http';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig, RateLimiter } from './limits';
+import { Rng } from './random';
+import { ApiRegistry } from './registry';
+import { TokenStore } from './tokens';
+import {
+  type ActionResult, type CustomerAddsRepInput, type DeliverOption, type EmployeeJoinsInput, type EmployeeUpdatedInput,
+  type GroupCreatedInput, type GroupMembersAddedInput, type GroupMembersRemovedInput, type PairInput, type RepEditsCustomerInput,
+  type TagCreatedInput, WorldActions, type WorldActionName,
+} from './world/actions';
+import { type SeedCounts, seedWorld } from './world/seed';
+import type { World, WorldSnapshot, WorldSummary } from './world/state';
+import { TransferDesk } from './world/transfers';
+
+export interface SimulatorOptions {
+  corpId: string;
+  callback: {
+    token: string;
+    aesKey: string;
+    url?: string;
+    /** Per-attempt timeout (default 5000 ms, as WeCom). */
+    timeoutMs?: number;
+    /** Retries after a failed attempt (default 3). */
+    retries?: number;
+    /** Pause between attempts (default 1000 ms). */
+    retrySpacingMs?: number;
+    /** Default delivery mode (default 'normal'). */
+    deliver?: DeliveryMode;
+    /** Envelope timestamps from the wall clock rather than the simulated clock (default false). */
+    realTimestamps?: boolean;
+  };
+  secrets: { contact: string; agent: string };
+  agentId: number;
+  seed?: number;
+  counts?: Partial<SeedCounts>;
+  /** Reference "now" (unix seconds) of the seeded world's timestamps; fixed by default for determinism. */
+  seedNow?: number;
+  /** A world to serve instead of seeding one. */
+  world?: World;
+  /** Base time source (default: the system clock). The simulated clock is base + advanceTime offsets. */
+  clock?: Clock;
+  /** Simulated seconds per real second after start (default 1), for demos of 24 h transfers. */
+  timeScale?: number;
+  logger?: Logger;
+  settings?: Partial<SimSettings>;
+  rateLimits?: Partial<RateLimitConfig>;
+}
+
+export const DEFAULT_SETTINGS: Readonly<SimSettings> = Object.freeze({
+  agentSecretHasContactPermission: true,
+  corpTagLimit: 3000,
+  enforceTagOwnership: false,
+  welcomeCodeTtlSeconds: 20,
+  customerLimitPerEmployee: 50_000,
+  groupListOwnerFilterThreshold: 1000,
+  groupTransferSeconds: 2,
+});
+
+export interface SimulatorState {
+  corpId: string;
+  url?: string;
+  now: string;
+  world: WorldSummary;
+  calls: number;
+  callbacks: { url?: string; pending: number; delivered: number; failed: number; dropped: number };
+  settings: SimSettings;
+  faults: number;
+  denied: Record<string, number>;
+}
+
+/**
+ * A WeCom stand-in over real HTTP: /cgi-bin/* answers like WeCom for the APIs
+ * Lifelong calls, /__sim/* is the control API, world actions change state and
+ * deliver callbacks. Build one with `createSimulator`.
+ */
+export class Simulator implements SimCore {
+  readonly corpId: string;
+  readonly agentId: number;
+  readonly world: World;
+  readonly settings: SimSettings;
+  readonly rng: Rng;
+  readonly tokens: TokenStore;
+  readonly callbacks: CallbackDispatcher;
+  readonly calls = new CallCounter();
+  readonly faults: FaultInjector;
+  readonly limiter: RateLimiter;
+  readonly deniedApis = new Map<string, number>();
+  readonly appMessages: SentAppMessage[] = [];
+  readonly welcomeCodes = new Map<string, WelcomeCode>();
+  readonly welcomeMessages: SentWelcome[] = [];
+  readonly log: Logger;
+  readonly transfers: TransferDesk;
+  private readonly actions: WorldActions;
+  private readonly registry = new ApiRegistry();
+  private readonly clock: Clock;
+  private readonly startedAt: number;
+  private readonly timeScale: number;
+  private offsetMs = 0;
+  private server?: http.Server;
+  private baseUrl?: string;
+  private readonly settlers: Array<() => void> = [];
+
+  constructor(readonly options: SimulatorOptions) {
+    this.corpId = options.corpId;
+    this.agentId = options.agentId;
+    this.log = options.logger ?? rootLogger.child({ category: 'wecom-simulator' });
+    this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now().getTime();
+    this.timeScale = options.timeScale ?? 1;
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.world = options.world ?? seedWorld({ corpId: options.corpId, seed: options.seed, counts: options.counts, now: options.seedNow });
+    // Actions draw from their own stream so they are reproducible for a given seed and call sequence.
+    this.rng = new Rng(((options.seed ?? 1) ^ 0x5eed5eed) >>> 0);
+    this.faults = new FaultInjector(this.rng.fork().next);
+    this.tokens = new TokenStore(() => this.nowMs());
+    this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, () => this.nowMs());
+    const cb = options.callback;
+    const settings: CallbackSettings = {
+      token: cb.token, aesKey: cb.aesKey, url: cb.url, timeoutMs: cb.timeoutMs ?? 5000, retries: cb.retries ?? 3,
+      retrySpacingMs: cb.retrySpacingMs ?? 1000, deliver: cb.deliver ?? 'normal', realTimestamps: cb.realTimestamps ?? false,
+      maxHistory: 5000,
+    };
+    this.callbacks = new CallbackDispatcher(settings, { corpId: this.corpId, agentId: this.agentId, nowSeconds: () => this.nowSeconds(), log: this.log });
+    this.actions = new WorldActions(this);
+    this.transfers = new TransferDesk(this);
+    this.onSettle(() => this.transfers.settle());
+
+    registerAuthApi(this.registry, this, options.secrets);
+    registerOrgApi(this.registry, this);
+    registerContactsApi(this.registry, this);
+    registerTagsApi(this.registry, this);
+    registerGroupsApi(this.registry, this);
+    registerMessageApi(this.registry, this);
+    registerWelcomeApi(this.registry, this);
+    registerTransfersApi(this.registry, this, this.transfers);
+  }
+
+  // ── time ───────────────────────────────────────────────────────────────
+
+  nowMs(): number {
+    const base = this.clock.now().getTime();
+    return this.startedAt + (base - this.startedAt) * this.timeScale + this.offsetMs;
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  now(): Date {
+    return new Date(this.nowMs());
+  }
+
+  /** Move simulated time forward (tokens expire, welcome codes lapse, scheduled things become due). */
+  advanceTime(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advanceTime needs a non-negative number of ms');
+    this.offsetMs += ms;
+    this.settle();
+  }
+
+  /** Register work that becomes due with time (e.g. transfers completing after 24 h); run on every call and advance. */
+  onSettle(fn: () => void): void {
+    this.settlers.push(fn);
+  }
+
+  settle(): void {
+    const t = this.nowMs();
+    for (const [code, w] of this.welcomeCodes) if (w.expiresAt + 3_600_000 < t) this.welcomeCodes.delete(code);
+    for (const fn of this.settlers) fn();
+  }
+
+  eventHeader(): EventHeader {
+    return { corpId: this.corpId, createTime: this.nowSeconds() };
+  }
+
+  emit(event: BuiltEvent, mode?: DeliveryMode): Delivery {
+    return this.callbacks.enqueue(event, mode);
+  }
+
+  // ── server ─────────────────────────────────────────────────────────────
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
+    if (this.server) throw new Error('simulator already listening');
+    const server = http.createServer((req, res) => {
+      void this.handle(req, res).catch((err: unknown) => {
+        this.log.error({ err }, 'simulator request failed');
+        if (!res.headersSent) sendEmpty(res, 500);
+        else res.end();
+      });
+    });
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    this.baseUrl = `http://${shownHost}:${addr.port}`;
+    return { url: this.baseUrl };
+  }
+
+  get url(): string | undefined {
+    return this.baseUrl;
+  }
+
+  /** Stop serving, stop retrying callbacks, wait for in-flight deliveries. */
+  async close(): Promise<void> {
+    this.callbacks.close();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    await this.callbacks.flush();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://simulator');
+    const query: Record<string, string> = {};
+    for (const [k, v] of u.searchParams) query[k] = v;
+    if (u.pathname.startsWith('/cgi-bin/')) {
+      const deps = { core: this, registry: this.registry, calls: this.calls, faults: this.faults, limiter: this.limiter, denied: this.deniedApis, log: this.log };
+      await handleApiCall(deps, req, res, u.pathname.slice('/cgi-bin/'.length), query);
+      return;
+    }
+    if (u.pathname.startsWith('/__sim/')) {
+      await handleControl(this, req, res, u.pathname, query);
+      return;
+    }
+    sendEmpty(res, 404);
+  }
+
+  /** The simulated corp's data (the same object as `world`). */
+  get state(): World {
+    return this.world;
+  }
+
+  apiPaths(): string[] {
+    return this.registry.paths();
+  }
+
+  /** For extension modules (transfers, mass messages …): register more /cgi-bin routes. */
+  get api(): ApiRegistry {
+    return this.registry;
+  }
+
+  // ── controls ───────────────────────────────────────────────────────────
+
+  setCallbackUrl(url: string | undefined): void {
+    this.callbacks.configure({ url });
+  }
+
+  setDeliveryMode(mode: DeliveryMode): void {
+    this.callbacks.configure({ deliver: mode });
+  }
+
+  /** Wait until every queued callback delivery, retries included, has finished. */
+  flushCallbacks(): Promise<void> {
+    return this.callbacks.flush();
+  }
+
+  deliveries(): Delivery[] {
+    return this.callbacks.list();
+  }
+
+  /** Perform the console's GET URL verification against `url` (default: the callback URL). */
+  verifyCallbackUrl(url?: string): Promise<UrlVerification> {
+    return this.callbacks.verifyUrl(url);
+  }
+
+  injectFault(spec: FaultSpec): Fault {
+    return this.faults.add(spec);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Every call to `api` answers `errcode` (48002 / 48009 / 60011 …) until allowed again. */
+  denyApi(api: string, errcode = 48002): void {
+    this.deniedApis.set(api, errcode);
+  }
+
+  allowApi(api: string): void {
+    this.deniedApis.delete(api);
+  }
+
+  /** Invalidate every issued token now: they answer 42001, gettoken issues new ones. */
+  expireTokens(): number {
+    return this.tokens.expireAll();
+  }
+
+  configure(patch: Record<string, unknown>): SimSettings {
+    for (const [k, v] of Object.entries(patch)) {
+      if (!(k in this.settings)) continue;
+      const current = (this.settings as unknown as Record<string, unknown>)[k];
+      if (typeof v === typeof current) (this.settings as unknown as Record<string, unknown>)[k] = v;
+    }
+    return { ...this.settings };
+  }
+
+  describe(): SimulatorState {
+    const list = this.callbacks.list();
+    const count = (s: Delivery['status']) => list.filter((d) => d.status === s).length;
+    return {
+      corpId: this.corpId, url: this.baseUrl, now: this.now().toISOString(), world: this.world.summary(), calls: this.calls.total,
+      callbacks: { url: this.callbacks.settings.url, pending: this.callbacks.pendingCount, delivered: count('delivered'), failed: count('failed'), dropped: count('dropped') },
+      settings: { ...this.settings }, faults: this.faults.list().length, denied: Object.fromEntries(this.deniedApis),
+    };
+  }
+
+  /** The full world for test comparisons (deep copy). */
+  truth(): WorldSnapshot {
+    return this.world.snapshot();
+  }
+
+  // ── world actions (also POST /__sim/world/<name>) ──────────────────────
+
+  /** Dispatch a world action by name (the control API's entry point). */
+  act(name: WorldActionName, input: Record<string, unknown>): unknown {
+    if (name === 'customerRefusesTransfer') return this.transfers.customerRefusesTransfer(input as { externalUserId: string });
+    const fn = (this.actions[name] as (i: unknown) => unknown).bind(this.actions);
+    return fn(input);
+  }
+
+  customerAddsRep(input: CustomerAddsRepInput) { return this.actions.customerAddsRep(input); }
+  repDeletesCustomer(input: PairInput) { return this.actions.repDeletesCustomer(input); }
+  customerDeletesRep(input: PairInput) { return this.actions.customerDeletesRep(input); }
+  repEditsCustomer(input: RepEditsCustomerInput) { return this.actions.repEditsCustomer(input); }
+  employeeLeaves(input: { userid: string } & DeliverOption) { return this.actions.employeeLeaves(input); }
+  employeeUpdated(input: EmployeeUpdatedInput) { return this.actions.employeeUpdated(input); }
+  employeeJoins(input: EmployeeJoinsInput = {}) { return this.actions.employeeJoins(input); }
+  groupCreated(input: GroupCreatedInput) { return this.actions.groupCreated(input); }
+  groupMembersAdded(input: GroupMembersAddedInput) { return this.actions.groupMembersAdded(input); }
+  groupMembersRemoved(input: GroupMembersRemovedInput) { return this.actions.groupMembersRemoved(input); }
+  groupRenamed(input: { chatId: string; name: string } & DeliverOption) { return this.actions.groupRenamed(input); }
+  groupOwnerChanged(input: { chatId: string; newOwner: string } & DeliverOption) { return this.actions.groupOwnerChanged(input); }
+  groupNoticeChanged(input: { chatId: string; notice: string } & DeliverOption) { return this.actions.groupNoticeChanged(input); }
+  groupDismissed(input: { chatId: string } & DeliverOption): ActionResult { return this.actions.groupDismissed(input); }
+  tagCreated(input: TagCreatedInput) { return this.actions.tagCreated(input); }
+  tagUpdated(input: { id: string; name?: string; order?: number } & DeliverOption) { return this.actions.tagUpdated(input); }
+  tagDeleted(input: { id: string } & DeliverOption) { return this.actions.tagDeleted(input); }
+  tagShuffled(input: { groupId?: string } & DeliverOption = {}) { return this.actions.tagShuffled(input); }
+  /** The customer declines a pending transfer: status 3 and transfer_fail. */
+  customerRefusesTransfer(input: { externalUserId: string } & DeliverOption) { return this.transfers.customerRefusesTransfer(input); }
+}
+
+export function createSimulator(opts: SimulatorOptions): Simulator {
+  return new Simulator(opts);
+}
+
+/** Options for a simulator with the demo credentials (what demo mode and `npm run simulator` use), plus overrides. */
+export function demoSimulatorOptions(over: Partial<SimulatorOptions> = {}): SimulatorOptions {
+  return {
+    corpId: DEMO_CORP_ID,
+    agentId: DEMO_AGENT_ID,
+    secrets: { contact: DEMO_CONTACT_SECRET, agent: DEMO_AGENT_SECRET },
+    seed: DEMO_SEED,
+    ...over,
+    callback: { token: DEMO_CALLBACK_TOKEN, aesKey: DEMO_CALLBACK_AES_KEY, ...over.callback },
+  };
+}
