@@ -62,7 +62,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const routes: Array<(api: ApiRouter) => void> = [];
   const warnings: Array<() => Promise<string[]>> = [];
 
-  const client = createWeComClient(config, db, log.child({ category: 'wecom' }), o.wecom);
+  const client = createWeComClient(config, db, log, o.wecom);
   registerLedgerHandlers(handlers, client);
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });

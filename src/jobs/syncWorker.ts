@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
-import { claimRows, failRow, settleRow } from '../db/workRow';
-import { LeaseLost, runFullSync, SYNC_JOBS_TABLE, syncJobs } from '../ledger';
+import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
+import { LeaseLost, runFullSync, SYNC_JOBS_TABLE, SyncPaused, syncJobs } from '../ledger';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { WeComClient } from '../wecom/client';
@@ -27,16 +27,20 @@ export interface SyncWorkerOptions {
 export class SyncWorker {
   readonly id = `sync-${randomUUID().slice(0, 8)}`;
   private readonly loop: PollingLoop;
+  private stopping = false;
 
   constructor(private readonly o: SyncWorkerOptions) {
     this.loop = new PollingLoop('sync worker', () => this.runOnce(), o.log, o.pollMs ?? 1000);
   }
 
   start(): void {
+    this.stopping = false;
     this.loop.start();
   }
 
+  /** Pauses a running sync at its next saved step (its lease is handed back), then stops. */
   stop(): Promise<void> {
+    this.stopping = true;
     return this.loop.stop();
   }
 
@@ -53,13 +57,18 @@ export class SyncWorker {
     const log = this.o.log.child({ syncJobId: id });
     try {
       log.info('full sync started');
-      await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress }, id);
+      await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
       await db.transaction(async (tx) => {
         if (!(await settleRow(tx, SYNC_JOBS_TABLE, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
       });
       const [job] = await db.select({ counts: syncJobs.counts }).from(syncJobs).where(eq(syncJobs.id, id));
       log.info({ counts: job?.counts }, 'full sync finished');
     } catch (err) {
+      if (err instanceof SyncPaused) {
+        await releaseRows(db, SYNC_JOBS_TABLE, [id], this.id);
+        log.info('full sync paused for shutdown; it resumes from its saved position');
+        return 1;
+      }
       if (err instanceof LeaseLost) {
         log.warn('sync lease lost; another instance continues the job');
         return 1;

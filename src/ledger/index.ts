@@ -1,7 +1,7 @@
 /** The ledger: employees, customers, relations and groups as WeCom has them, with their history. */
 export * from './schema';
 export { registerLedgerHandlers } from './handlers';
-export { runFullSync, LeaseLost, PHASES, type Phase, type FullSyncDeps } from './sync/fullSync';
+export { runFullSync, LeaseLost, SyncPaused, PHASES, type Phase, type FullSyncDeps } from './sync/fullSync';
 export { requestFullSync, getSyncJob, latestSyncWarnings, viewOf, SYNC_JOBS_TABLE, type SyncJobView } from './sync/syncJobs';
 export { applyRelations, endRelation, upsertContacts, refreshConnected, type Cause, type RelationFacts, type ContactFacts } from './writes/relations';
 export { applyGroupDetail, endGroup } from './writes/groups';

@@ -40,15 +40,20 @@ export interface Config extends Env {
   callback: { token: string; aesKey: string; maxSkewSeconds: number };
 }
 
-/** Demo-mode callback credentials: only ever shared with the local simulator. */
-export const DEMO_CORP_ID = 'wwdemo00000000lifelong';
-const DEMO_CALLBACK_TOKEN = 'lifelongdemo';
-const DEMO_AES_KEY = 'bGlmZWxvbmdkZW1vYWVza2V5MDEyMzQ1Njc4OWFiY2Q';
+/** What demo mode talks to (the built-in simulator); without it, random values and no WeCom behind them. */
+export interface DemoCredentials {
+  corpId: string;
+  callbackToken: string;
+  callbackAesKey: string;
+  contactSecret?: string;
+  agentSecret?: string;
+  agentId?: number;
+}
 
 export class ConfigError extends Error {}
 
 /** Parses the environment once; the result is frozen and passed down explicitly. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, demoCredentials?: DemoCredentials): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -61,14 +66,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (missing.length) throw new ConfigError(`invalid configuration: ${missing.join(', ')} required with WECOM_CORP_ID`);
     if (!e.ADMIN_TOKEN) throw new ConfigError('invalid configuration: ADMIN_TOKEN is required with WECOM_CORP_ID');
   }
+  const d = demoCredentials ?? {
+    corpId: 'wwdemo00000000nowecom',
+    callbackToken: randomBytes(12).toString('hex'),
+    callbackAesKey: randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'x'),
+  };
   return Object.freeze({
     ...e,
+    ...(demo
+      ? {
+          WECOM_CONTACT_SECRET: e.WECOM_CONTACT_SECRET ?? d.contactSecret,
+          WECOM_AGENT_SECRET: e.WECOM_AGENT_SECRET ?? d.agentSecret,
+          WECOM_AGENT_ID: e.WECOM_AGENT_ID ?? (d.agentId === undefined ? undefined : String(d.agentId)),
+        }
+      : {}),
     demo,
-    corpId: e.WECOM_CORP_ID ?? DEMO_CORP_ID,
+    corpId: e.WECOM_CORP_ID ?? d.corpId,
     adminToken: e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
     callback: Object.freeze({
-      token: e.WECOM_CALLBACK_TOKEN ?? DEMO_CALLBACK_TOKEN,
-      aesKey: e.WECOM_CALLBACK_AES_KEY ?? DEMO_AES_KEY,
+      token: e.WECOM_CALLBACK_TOKEN ?? d.callbackToken,
+      aesKey: e.WECOM_CALLBACK_AES_KEY ?? d.callbackAesKey,
       maxSkewSeconds: e.WECOM_CALLBACK_MAX_SKEW_S,
     }),
   });

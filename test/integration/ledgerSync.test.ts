@@ -297,3 +297,26 @@ describe('a sync killed half-way', () => {
     expect(job).toEqual({ status: 'done', attempts: 2 });
   });
 });
+
+describe('shutdown during a sync', () => {
+  let w: TestWorld;
+  beforeAll(async () => (w = await startWorld(database, { seed: 53 })));
+  afterAll(() => w.close());
+
+  it('pauses at the next saved step, hands the job back, and a restart finishes it', async () => {
+    await w.service.syncWorker.stop();
+    const { jobId } = await requestFullSync(database.db, w.corpId, 'test');
+    w.sim.injectFault({ api: 'externalcontact/batch/get_by_user', latencyMs: 150 });
+    w.service.syncWorker.start();
+    w.service.syncWorker.wake();
+    await new Promise((r) => setTimeout(r, 400));
+    await w.service.syncWorker.stop();
+    const [paused] = await q(sql`select status, phase, locked_by, attempts from sync_jobs where id = ${jobId}`);
+    expect(paused).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
+    expect(paused.phase).not.toBe('finished');
+    w.sim.clearFaults();
+    w.service.syncWorker.start();
+    await syncNow(w);
+    expect(await ledgerView(database, w.corpId)).toEqual(truthView(w.sim));
+  });
+});

@@ -43,6 +43,13 @@ export class LeaseLost extends Error {
   }
 }
 
+/** Thrown at a saved step when the runner is asked to stop: the job resumes from there later. */
+export class SyncPaused extends Error {
+  constructor() {
+    super('sync paused at a saved step');
+  }
+}
+
 export interface FullSyncDeps {
   db: Db;
   client: WeComClient;
@@ -50,6 +57,8 @@ export interface FullSyncDeps {
   /** The claimer's id; every save checks the lease still belongs to it. */
   owner: string;
   leaseSeconds: number;
+  /** Checked after each saved step: true pauses the sync there (shutdown). */
+  shouldStop?(): boolean;
   /** Called after each saved step (progress bars). */
   onProgress?(job: { phase: Phase; done: number; total: number; counts: Counts }): void;
 }
@@ -99,6 +108,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
     done = next.done ?? done;
     total = next.total ?? total;
     d.onProgress?.({ phase, done, total, counts });
+    if (phase !== 'finished' && d.shouldStop?.()) throw new SyncPaused();
   };
 
   /** A permission errcode is recorded and the read skipped; anything else propagates (the job retries). */

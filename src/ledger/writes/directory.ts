@@ -1,8 +1,8 @@
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/connection';
 import type { Department, User } from '../../wecom/client';
-import { customerGroups, departments, employees, groupHistory, relationHistory, relations } from '../schema';
-import type { Cause } from './relations';
+import { customerGroups, departments, employees, groupHistory, relations } from '../schema';
+import { appendRelationHistory, type Cause } from './relations';
 
 /** Upserts the department tree; with `complete`, departments no longer listed get `removed_at`. */
 export async function applyDepartments(ex: Executor, corpId: string, list: Department[], complete: boolean): Promise<void> {
@@ -88,7 +88,8 @@ export async function markDeparted(ex: Executor, corpId: string, userId: string,
     .where(and(eq(relations.corpId, corpId), eq(relations.userId, userId), eq(relations.status, 'active')))
     .returning({ id: relations.id, externalUserId: relations.externalUserId });
   if (flagged.length) {
-    await ex.insert(relationHistory).values(
+    await appendRelationHistory(
+      ex,
       flagged.map((r) => ({
         corpId, relationId: r.id, userId, externalUserId: r.externalUserId, change: 'awaiting_handover',
         fromStatus: 'active', toStatus: 'awaiting_handover', cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId,

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { jsonRows } from '../../db/bulk';
 import type { Executor } from '../../db/connection';
 import type { GroupChat } from '../../wecom/client';
 import { customerGroups, groupHistory, groupMembers } from '../schema';
@@ -73,31 +74,28 @@ export async function applyGroupDetail(
   let joined = 0;
   let left = 0;
 
-  for (const m of g.member_list) {
+  const rows = g.member_list.map((m) => {
     present.add(m.userid);
-    const row = {
-      type: m.type,
-      joinScene: m.join_scene ?? null,
-      joinedAt: fromUnix(m.join_time),
-      invitorUserId: m.invitor?.userid ?? null,
-      groupNickname: m.group_nickname ?? null,
-      name: m.name ?? null,
-      state: m.state ?? null,
-      isAdmin: admins.has(m.userid),
-      updatedAt: new Date(),
-    };
     const had = storedById.get(m.userid);
     if (!had || had.status !== 'active') {
       joined++;
       history.push({ ...base, memberId: m.userid, change: 'member_joined', detail: { type: m.type, joinScene: m.join_scene ?? null } });
     }
-    await ex
-      .insert(groupMembers)
-      .values({ corpId, chatId: g.chat_id, memberId: m.userid, status: 'active', leftAt: null, quitScene: null, ...row })
-      .onConflictDoUpdate({
-        target: [groupMembers.corpId, groupMembers.chatId, groupMembers.memberId],
-        set: { ...row, status: 'active', leftAt: null, quitScene: null },
-      });
+    return {
+      member_id: m.userid, type: m.type, join_scene: m.join_scene ?? null, joined_at: fromUnix(m.join_time)?.toISOString() ?? null,
+      invitor_user_id: m.invitor?.userid ?? null, group_nickname: m.group_nickname ?? null, name: m.name ?? null,
+      state: m.state ?? null, is_admin: admins.has(m.userid),
+    };
+  });
+  if (rows.length) {
+    await ex.execute(sql`
+      insert into group_members (corp_id, chat_id, member_id, type, join_scene, joined_at, invitor_user_id, group_nickname, name, state, is_admin, status)
+      select ${corpId}, ${g.chat_id}, x.*, 'active' from jsonb_to_recordset(${jsonRows(rows)}) as x(
+        member_id text, type int, join_scene int, joined_at timestamptz, invitor_user_id text, group_nickname text, name text, state text, is_admin boolean)
+      on conflict (corp_id, chat_id, member_id) do update set
+        type = excluded.type, join_scene = excluded.join_scene, joined_at = excluded.joined_at, invitor_user_id = excluded.invitor_user_id,
+        group_nickname = excluded.group_nickname, name = excluded.name, state = excluded.state, is_admin = excluded.is_admin,
+        status = 'active', left_at = null, quit_scene = null, updated_at = now()`);
   }
   for (const m of stored) {
     if (m.status !== 'active' || present.has(m.memberId)) continue;

@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/connection';
+import { and, eq, sql } from 'drizzle-orm';
+import { jsonRows, textArray } from '../../db/bulk';
+import { rowsOf, type Executor } from '../../db/connection';
 import { externalContacts, relationHistory, relations, relationTags, type RelationStatus } from '../schema';
 
 /** Why the ledger changed: every history row names one. */
@@ -51,29 +52,25 @@ type RelationRow = typeof relations.$inferSelect;
 export async function upsertContacts(ex: Executor, corpId: string, contacts: ContactFacts[]): Promise<void> {
   const byId = new Map(contacts.map((c) => [c.externalUserId, c]));
   if (byId.size === 0) return;
-  await ex
-    .insert(externalContacts)
-    .values(
-      [...byId.values()].map((c) => ({
-        corpId, externalUserId: c.externalUserId, name: c.name ?? '', type: c.type ?? null, gender: c.gender ?? null,
-        avatar: c.avatar ?? null, unionId: c.unionId ?? null, position: c.position ?? null,
-        corpName: c.corpName ?? null, corpFullName: c.corpFullName ?? null,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: [externalContacts.corpId, externalContacts.externalUserId],
-      set: {
-        name: sql`case when excluded.name = '' then ${externalContacts.name} else excluded.name end`,
-        type: sql`coalesce(excluded.type, ${externalContacts.type})`,
-        gender: sql`coalesce(excluded.gender, ${externalContacts.gender})`,
-        avatar: sql`coalesce(excluded.avatar, ${externalContacts.avatar})`,
-        unionId: sql`coalesce(excluded.union_id, ${externalContacts.unionId})`,
-        position: sql`coalesce(excluded.position, ${externalContacts.position})`,
-        corpName: sql`coalesce(excluded.corp_name, ${externalContacts.corpName})`,
-        corpFullName: sql`coalesce(excluded.corp_full_name, ${externalContacts.corpFullName})`,
-        updatedAt: sql`now()`,
-      },
-    });
+  const rows = [...byId.values()].map((c) => ({
+    external_user_id: c.externalUserId, name: c.name ?? '', type: c.type ?? null, gender: c.gender ?? null, avatar: c.avatar ?? null,
+    union_id: c.unionId ?? null, position: c.position ?? null, corp_name: c.corpName ?? null, corp_full_name: c.corpFullName ?? null,
+  }));
+  // A field WeCom did not report keeps what we knew.
+  await ex.execute(sql`
+    insert into external_contacts (corp_id, external_user_id, name, type, gender, avatar, union_id, position, corp_name, corp_full_name)
+    select ${corpId}, x.* from jsonb_to_recordset(${jsonRows(rows)}) as x(
+      external_user_id text, name text, type int, gender int, avatar text, union_id text, position text, corp_name text, corp_full_name text)
+    on conflict (corp_id, external_user_id) do update set
+      name = case when excluded.name = '' then external_contacts.name else excluded.name end,
+      type = coalesce(excluded.type, external_contacts.type),
+      gender = coalesce(excluded.gender, external_contacts.gender),
+      avatar = coalesce(excluded.avatar, external_contacts.avatar),
+      union_id = coalesce(excluded.union_id, external_contacts.union_id),
+      position = coalesce(excluded.position, external_contacts.position),
+      corp_name = coalesce(excluded.corp_name, external_contacts.corp_name),
+      corp_full_name = coalesce(excluded.corp_full_name, external_contacts.corp_full_name),
+      updated_at = now()`);
 }
 
 const pairKey = (userId: string, externalUserId: string) => `${userId}\u0000${externalUserId}`;
@@ -97,15 +94,14 @@ export async function applyRelations(
   const customerIds = [...new Set(facts.map((f) => f.externalUserId))];
 
   // Placeholder profiles for customers we only know by id (a callback whose detail read failed).
-  await ex
-    .insert(externalContacts)
-    .values(customerIds.map((externalUserId) => ({ corpId, externalUserId })))
-    .onConflictDoNothing();
+  await ex.execute(sql`
+    insert into external_contacts (corp_id, external_user_id) select ${corpId}, unnest(${textArray(customerIds)})
+    on conflict do nothing`);
 
   const existing = await ex
     .select()
     .from(relations)
-    .where(and(eq(relations.corpId, corpId), inArray(relations.externalUserId, customerIds)))
+    .where(and(eq(relations.corpId, corpId), sql`${relations.externalUserId} = any(${textArray(customerIds)})`))
     .for('update');
   const existingByPair = new Map(existing.map((r) => [pairKey(r.userId, r.externalUserId), r]));
   const existingTags = await tagsOf(ex, corpId, existing.map((r) => r.id));
@@ -147,28 +143,46 @@ export async function applyRelations(
   }
 
   if (toInsert.length) {
-    const inserted = await ex
-      .insert(relations)
-      .values(toInsert.map(({ facts: f }) => ({ corpId, userId: f.userId, externalUserId: f.externalUserId, status: 'active' as const, ...fieldValues(f) })))
-      .returning({ id: relations.id, userId: relations.userId, externalUserId: relations.externalUserId });
-    const tagRows: Array<typeof relationTags.$inferInsert> = [];
+    const rows = toInsert.map(({ facts: f }) => {
+      const v = fieldValues(f);
+      return {
+        user_id: f.userId, external_user_id: f.externalUserId, remark: v.remark, description: v.description,
+        remark_corp_name: v.remarkCorpName, remark_mobiles: v.remarkMobiles, add_way: v.addWay, state: v.state,
+        oper_user_id: v.operUserId, added_at: v.addedAt?.toISOString() ?? null,
+      };
+    });
+    const inserted = rowsOf<{ id: string | number; user_id: string; external_user_id: string }>(await ex.execute(sql`
+      insert into relations (corp_id, user_id, external_user_id, status, remark, description, remark_corp_name, remark_mobiles,
+                             add_way, state, oper_user_id, added_at)
+      select ${corpId}, x.user_id, x.external_user_id, 'active', x.remark, x.description, x.remark_corp_name, x.remark_mobiles,
+             x.add_way, x.state, x.oper_user_id, x.added_at
+      from jsonb_to_recordset(${jsonRows(rows)}) as x(user_id text, external_user_id text, remark text, description text,
+        remark_corp_name text, remark_mobiles text[], add_way int, state text, oper_user_id text, added_at timestamptz)
+      returning id, user_id, external_user_id`));
+    const tagRows: Array<{ relation_id: number; tag_id: string }> = [];
     for (const r of inserted) {
-      seenIds.push(r.id);
-      const f = byPair.get(pairKey(r.userId, r.externalUserId))!;
-      for (const tagId of new Set(f.tagIds ?? [])) tagRows.push({ corpId, relationId: r.id, tagId });
+      const id = Number(r.id);
+      seenIds.push(id);
+      const f = byPair.get(pairKey(r.user_id, r.external_user_id))!;
+      for (const tagId of new Set(f.tagIds ?? [])) tagRows.push({ relation_id: id, tag_id: tagId });
       history.push({
-        corpId, relationId: r.id, userId: r.userId, externalUserId: r.externalUserId, change: 'added',
+        corpId, relationId: id, userId: r.user_id, externalUserId: r.external_user_id, change: 'added',
         fromStatus: null, toStatus: 'active', cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId,
         detail: f.state ? { state: f.state, addWay: f.addWay ?? null } : null,
       });
     }
-    if (tagRows.length) await ex.insert(relationTags).values(tagRows).onConflictDoNothing();
+    if (tagRows.length) {
+      await ex.execute(sql`
+        insert into relation_tags (corp_id, relation_id, tag_id)
+        select ${corpId}, x.relation_id, x.tag_id from jsonb_to_recordset(${jsonRows(tagRows)}) as x(relation_id bigint, tag_id text)
+        on conflict do nothing`);
+    }
     counts.added = inserted.length;
   }
 
-  if (history.length) await ex.insert(relationHistory).values(history);
+  await appendRelationHistory(ex, history);
   if (cause.syncJobId !== undefined && seenIds.length) {
-    await ex.update(relations).set({ lastSeenSyncId: cause.syncJobId }).where(inArray(relations.id, seenIds));
+    await ex.execute(sql`update relations set last_seen_sync_id = ${cause.syncJobId} where id = any(${sql.param(seenIds)}::bigint[])`);
   }
   if (counts.added || counts.restored) await refreshConnected(ex, corpId, customerIds);
   return counts;
@@ -227,7 +241,7 @@ export async function refreshConnected(ex: Executor, corpId: string, externalUse
       select e.external_user_id,
              exists (select 1 from relations r where r.corp_id = e.corp_id and r.external_user_id = e.external_user_id and r.status in ('active', 'awaiting_handover')) as connected
       from external_contacts e
-      where e.corp_id = ${corpId} and e.external_user_id in (${sql.join(externalUserIds.map((id) => sql`${id}`), sql`, `)})
+      where e.corp_id = ${corpId} and e.external_user_id = any(${textArray(externalUserIds)})
     ) x
     where c.corp_id = ${corpId} and c.external_user_id = x.external_user_id and c.connected is distinct from x.connected`);
 }
@@ -238,7 +252,7 @@ async function tagsOf(ex: Executor, corpId: string, relationIds: number[]): Prom
   const rows = await ex
     .select({ relationId: relationTags.relationId, tagId: relationTags.tagId })
     .from(relationTags)
-    .where(and(eq(relationTags.corpId, corpId), inArray(relationTags.relationId, relationIds)));
+    .where(and(eq(relationTags.corpId, corpId), sql`${relationTags.relationId} = any(${sql.param(relationIds)}::bigint[])`));
   for (const r of rows) out.set(r.relationId, [...(out.get(r.relationId) ?? []), r.tagId]);
   return out;
 }
@@ -279,4 +293,19 @@ function diffFields(row: RelationRow, f: RelationFacts, tagIds: string[] | undef
   if (f.remarkMobiles && !sameList(row.remarkMobiles, f.remarkMobiles)) changed.push('remarkMobiles');
   if (f.tagIds && !sameList(tagIds, f.tagIds)) changed.push('tags');
   return changed;
+}
+
+/** Appends history rows in one statement (history is never updated). */
+export async function appendRelationHistory(ex: Executor, rows: Array<typeof relationHistory.$inferInsert>): Promise<void> {
+  if (rows.length === 0) return;
+  const json = rows.map((h) => ({
+    corp_id: h.corpId, relation_id: h.relationId, user_id: h.userId, external_user_id: h.externalUserId, change: h.change,
+    from_status: h.fromStatus ?? null, to_status: h.toStatus ?? null, cause: h.cause, event_id: h.eventId ?? null,
+    sync_job_id: h.syncJobId ?? null, detail: h.detail ?? null,
+  }));
+  await ex.execute(sql`
+    insert into relation_history (corp_id, relation_id, user_id, external_user_id, change, from_status, to_status, cause, event_id, sync_job_id, detail)
+    select x.corp_id, x.relation_id, x.user_id, x.external_user_id, x.change, x.from_status, x.to_status, x.cause, x.event_id, x.sync_job_id, x.detail
+    from jsonb_to_recordset(${jsonRows(json)}) as x(corp_id text, relation_id bigint, user_id text, external_user_id text, change text,
+      from_status text, to_status text, cause text, event_id bigint, sync_job_id bigint, detail jsonb)`);
 }
