@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { claimRows, failRow, settleRow } from '../db/workRow';
@@ -6,7 +5,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { APP_MESSAGES_TABLE, appMessages } from '../notify';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
-import { PollingLoop } from './pollingLoop';
+import { LoopWorker } from './loopWorker';
 
 /** WeCom dedupes identical messages to the same person within this window: a retry after an unclear failure is not shown twice. */
 const DUPLICATE_CHECK_SECONDS = 4 * 3600;
@@ -26,24 +25,9 @@ export interface AppMessageWorkerOptions {
  * the claim records the attempt before the call, the settle records the
  * outcome after. Transient failures retry with backoff; a refusal is final.
  */
-export class AppMessageWorker {
-  readonly id = `appmsg-${randomUUID().slice(0, 8)}`;
-  private readonly loop: PollingLoop;
-
+export class AppMessageWorker extends LoopWorker {
   constructor(private readonly o: AppMessageWorkerOptions) {
-    this.loop = new PollingLoop('app message worker', () => this.runOnce(), o.log, o.pollMs ?? 1000);
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
+    super('app-messages', o.log, o.pollMs ?? 1000);
   }
 
   async runOnce(): Promise<number> {

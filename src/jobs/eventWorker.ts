@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
@@ -7,7 +6,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { eventsProcessed } from '../lib/metrics';
 import type { WeComEvent } from '../wecom/callback/events';
-import { PollingLoop } from './pollingLoop';
+import { LoopWorker } from './loopWorker';
 
 export interface EventWorkerOptions {
   db: Db;
@@ -29,27 +28,9 @@ export interface EventWorkerOptions {
  * workers (processes, instances) may run against one database: claims use
  * FOR UPDATE SKIP LOCKED, and the settle is conditional on the lease.
  */
-export class EventWorker {
-  readonly id = `events-${randomUUID().slice(0, 8)}`;
-  private readonly loop: PollingLoop;
-  private stopping = false;
-
+export class EventWorker extends LoopWorker {
   constructor(private readonly o: EventWorkerOptions) {
-    this.loop = new PollingLoop('event worker', () => this.runOnce(), o.log, o.pollMs ?? 500);
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Lets the current event finish, then stops. */
-  stop(): Promise<void> {
-    this.stopping = true;
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
+    super('events', o.log, o.pollMs ?? 500);
   }
 
   /** One claim-and-process cycle; returns how many events it handled. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
@@ -6,7 +5,7 @@ import { LeaseLost, runFullSync, SYNC_JOBS_TABLE, SyncPaused, syncJobs } from '.
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { WeComClient } from '../wecom/client';
-import { PollingLoop } from './pollingLoop';
+import { LoopWorker } from './loopWorker';
 
 export interface SyncWorkerOptions {
   db: Db;
@@ -24,28 +23,9 @@ export interface SyncWorkerOptions {
  * under a lease that every saved page renews; a killed instance's job is
  * picked up by the next claimer and resumes from its saved position.
  */
-export class SyncWorker {
-  readonly id = `sync-${randomUUID().slice(0, 8)}`;
-  private readonly loop: PollingLoop;
-  private stopping = false;
-
+export class SyncWorker extends LoopWorker {
   constructor(private readonly o: SyncWorkerOptions) {
-    this.loop = new PollingLoop('sync worker', () => this.runOnce(), o.log, o.pollMs ?? 1000);
-  }
-
-  start(): void {
-    this.stopping = false;
-    this.loop.start();
-  }
-
-  /** Pauses a running sync at its next saved step (its lease is handed back), then stops. */
-  stop(): Promise<void> {
-    this.stopping = true;
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
+    super('sync', o.log, o.pollMs ?? 1000);
   }
 
   /** Claims and runs at most one job; returns 1 if it ran one. */

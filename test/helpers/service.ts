@@ -16,6 +16,8 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
     WECOM_CALLBACK_AES_KEY: randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'a'),
     ADMIN_TOKEN: 'test-admin-token',
     LOG_LEVEL: 'silent',
+    // No test reaches the real WeCom: unless a test points the client at a simulator, calls hit a closed loopback port.
+    WECOM_API_BASE: 'http://127.0.0.1:9',
     ...env,
   });
 }

@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import nock from 'nock';
 import { rowsOf } from '../../src/db/connection';
 import type { Service } from '../../src/service';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
@@ -13,13 +12,10 @@ const SAMPLE_ENCRYPT =
 
 let database: Awaited<ReturnType<typeof getTestDb>>;
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1/);
   database = await getTestDb();
 });
 afterAll(async () => {
   await database.close();
-  nock.enableNetConnect();
 });
 
 async function storedCount(corpId: string): Promise<number> {

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import nock from 'nock';
 import type { Db } from '../../src/db/connection';
 import { createApp } from '../../src/http/app';
 import { ledgerRoutes, type SyncApi } from '../../src/http/routes/ledger/routes';
@@ -17,14 +16,11 @@ import { auth, freshCorpId, getJson, testConfig } from '../helpers/service';
 let database: Awaited<ReturnType<typeof getTestDb>>;
 let db: Db;
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1/);
   database = await getTestDb();
   db = database.db;
 });
 afterAll(async () => {
   await database.close();
-  nock.enableNetConnect();
 });
 
 // ---------------------------------------------------------------- the API under test, per corp

@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import nock from 'nock';
 import { rowsOf } from '../../src/db/connection';
 import { claimRows } from '../../src/db/workRow';
 import { requestFullSync, runFullSync } from '../../src/ledger';
@@ -10,13 +9,10 @@ import { ledgerView, settle, startWorld, syncNow, truthView, type TestWorld } fr
 
 let database: Awaited<ReturnType<typeof getTestDb>>;
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1/);
   database = await getTestDb();
 });
 afterAll(async () => {
   await database.close();
-  nock.enableNetConnect();
 });
 
 const q = async <T = any>(query: ReturnType<typeof sql>) => rowsOf<T>(await database.db.execute(query));
