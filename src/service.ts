@@ -14,6 +14,9 @@ import { getSyncJob, latestSyncWarnings, registerLedgerHandlers, requestFullSync
 import { ledgerRoutes } from './http/routes/ledger/routes';
 import { AppMessageWorker } from './jobs/appMessageWorker';
 import { SyncWorker } from './jobs/syncWorker';
+import { HandoverPoller, HandoverSender } from './jobs/handoverWorkers';
+import { registerHandoverHandlers } from './handover';
+import { handoverRoutes } from './http/routes/handover/routes';
 import { createWeComClient, type WeComClient, type WeComClientOptions } from './wecom/client';
 
 export interface ServiceOptions {
@@ -25,6 +28,8 @@ export interface ServiceOptions {
   /** Run the event worker in this process (default true). */
   worker?: boolean;
   workerPollMs?: number;
+  /** Interval of the transfer-result poller (default HANDOVER_POLL_S). */
+  handoverPollMs?: number;
   backoff?: { baseSeconds: number; capSeconds: number };
   /** WeCom client tuning (tests shorten retries). */
   wecom?: Partial<Omit<WeComClientOptions, 'tokenStore'>>;
@@ -37,6 +42,8 @@ export interface Service {
   worker: EventWorker;
   syncWorker: SyncWorker;
   appMessages: AppMessageWorker;
+  handoverSender: HandoverSender;
+  handoverPoller: HandoverPoller;
   client: WeComClient;
   /** Queues a full sync (or joins the open one) and wakes the sync worker. */
   requestSync(trigger: string): Promise<{ jobId: number; created: boolean }>;
@@ -64,8 +71,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
 
   const client = createWeComClient(config, db, log, o.wecom);
   registerLedgerHandlers(handlers, client);
+  // After the ledger's: a departure is recorded before the automatic draft reads it.
+  registerHandoverHandlers(handlers, config);
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
+  const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.workerPollMs });
+  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000 });
+  routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => handoverSender.wake() }));
   const requestSync = async (trigger: string) => {
     const r = await requestFullSync(db, corpId, trigger);
     syncWorker.wake();
@@ -114,6 +126,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     worker.start();
     syncWorker.start();
     appMessages.start();
+    handoverSender.start();
+    handoverPoller.start();
   }
 
   let stopping: Promise<void> | undefined;
@@ -124,6 +138,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     worker,
     syncWorker,
     appMessages,
+    handoverSender,
+    handoverPoller,
     client,
     requestSync,
     stop() {
@@ -132,7 +148,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await syncCron?.destroy();
-        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop()]);
+        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop()]);
         await closed;
         unplugLag();
         if (ownsDatabase) await database.close();

@@ -9,3 +9,4 @@ export { markDeparted, leadersOf, applyEmployee } from './writes/directory';
 export { raiseAlert, type AlertKind } from './writes/alerts';
 export { PERMISSION_ERRCODES, permissionWarning, readOrNothing, type PermissionWarning } from './wecomReads';
 export * from './queries';
+export * from './handoverFacts';

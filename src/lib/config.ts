@@ -27,6 +27,14 @@ const EnvSchema = z.object({
   /** Failed attempts after which an inbound event is parked for a human. */
   EVENT_MAX_ATTEMPTS: int(8),
   /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
+  /** Takeover for the draft plan made when a rep leaves: 'leader' (their department leader) or a userid. */
+  HANDOVER_DEFAULT_TAKEOVER: z.string().default('leader'),
+  /** Confirm those automatic drafts without waiting for a manager. */
+  HANDOVER_AUTO_CONFIRM: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** WeCom's per-rep customer cap (its value is not published; 40099 when reached). */
+  HANDOVER_CUSTOMER_CAP: int(50_000),
+  /** Seconds between transfer_result polls. */
+  HANDOVER_POLL_S: int(300),
   SYNC_CRON: z.string().default('0 3 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
 });
 

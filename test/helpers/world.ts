@@ -12,6 +12,7 @@ export const SMALL_WORLD: Partial<SeedCounts> = { employees: 12, departments: 4,
 
 export interface TestWorld {
   sim: Simulator;
+  config: ReturnType<typeof testConfig>;
   service: Service;
   corpId: string;
   close(): Promise<void>;
@@ -49,7 +50,7 @@ export async function startWorld(
   });
   sim.setCallbackUrl(`${service.url}/wecom/callback`);
   return {
-    sim, service, corpId,
+    sim, service, corpId, config,
     async close() {
       await service.stop();
       await sim.close();

@@ -21,6 +21,65 @@ CREATE TABLE "inbound_events" (
 	"dead_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "handover_audit" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"corp_id" text NOT NULL,
+	"plan_id" bigint,
+	"actor" text NOT NULL,
+	"action" text NOT NULL,
+	"detail" jsonb,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "handover_items" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"corp_id" text NOT NULL,
+	"plan_id" bigint NOT NULL,
+	"type" text NOT NULL,
+	"target_id" text NOT NULL,
+	"from_user_id" text NOT NULL,
+	"to_user_id" text NOT NULL,
+	"reason" text,
+	"errcode" integer,
+	"sent_at" timestamp with time zone,
+	"takeover_at" timestamp with time zone,
+	"final_at" timestamp with time zone,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"locked_until" timestamp with time zone,
+	"locked_by" text,
+	"last_error" text,
+	"dead_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "handover_plans" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"corp_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"from_user_id" text NOT NULL,
+	"takeover_user_ids" text[] NOT NULL,
+	"rule" text NOT NULL,
+	"transfer_message" text,
+	"selection" jsonb NOT NULL,
+	"notify_user_ids" text[] DEFAULT '{}'::text[] NOT NULL,
+	"automatic" boolean DEFAULT false NOT NULL,
+	"created_by" text NOT NULL,
+	"confirmed_by" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"confirmed_at" timestamp with time zone,
+	"finished_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "unassigned_customers" (
+	"corp_id" text NOT NULL,
+	"handover_user_id" text NOT NULL,
+	"external_user_id" text NOT NULL,
+	"dimission_at" timestamp with time zone,
+	"synced_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "alerts" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"corp_id" text NOT NULL,
@@ -249,6 +308,15 @@ CREATE TABLE "wecom_access_tokens" (
 CREATE UNIQUE INDEX "inbound_events_dedupe" ON "inbound_events" USING btree ("corp_id","dedupe_key");--> statement-breakpoint
 CREATE INDEX "inbound_events_claim" ON "inbound_events" USING btree ("corp_id","priority" DESC NULLS LAST,"available_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "inbound_events_recent" ON "inbound_events" USING btree ("corp_id","id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "handover_audit_recent" ON "handover_audit" USING btree ("corp_id","id");--> statement-breakpoint
+CREATE INDEX "handover_audit_plan" ON "handover_audit" USING btree ("corp_id","plan_id");--> statement-breakpoint
+CREATE INDEX "handover_items_plan" ON "handover_items" USING btree ("corp_id","plan_id","id");--> statement-breakpoint
+CREATE INDEX "handover_items_claim" ON "handover_items" USING btree ("corp_id","available_at") WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX "handover_items_waiting" ON "handover_items" USING btree ("corp_id","from_user_id","to_user_id") WHERE status = 'waiting';--> statement-breakpoint
+CREATE UNIQUE INDEX "handover_items_open_target" ON "handover_items" USING btree ("corp_id","type","target_id") WHERE status in ('planned', 'pending', 'waiting');--> statement-breakpoint
+CREATE INDEX "handover_plans_recent" ON "handover_plans" USING btree ("corp_id","id");--> statement-breakpoint
+CREATE INDEX "handover_plans_from" ON "handover_plans" USING btree ("corp_id","from_user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "unassigned_pair" ON "unassigned_customers" USING btree ("corp_id","handover_user_id","external_user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "alerts_source" ON "alerts" USING btree ("corp_id","source_key");--> statement-breakpoint
 CREATE INDEX "alerts_recent" ON "alerts" USING btree ("corp_id","id");--> statement-breakpoint
 CREATE INDEX "customer_groups_owner" ON "customer_groups" USING btree ("corp_id","owner_user_id");--> statement-breakpoint

@@ -109,16 +109,32 @@ export async function markDeparted(ex: Executor, corpId: string, userId: string,
   return { changed: true, relationsFlagged: flagged.length, groupsFlagged: groups.length };
 }
 
-/** The leaders of an employee's departments (excluding the employee), for alerts. */
+/**
+ * The leaders of an employee's departments (excluding the employee), for
+ * alerts and default takeovers. A department without another leader defers to
+ * its parent, up the tree.
+ */
 export async function leadersOf(ex: Executor, corpId: string, userId: string): Promise<string[]> {
   const res = await ex.execute(sql`
-    with me as (select department_ids from employees where corp_id = ${corpId} and user_id = ${userId})
-    select distinct leader from (
-      select unnest(d.leader_user_ids) as leader
-      from departments d, me where d.corp_id = ${corpId} and d.id = any(me.department_ids)
-      union
-      select e.user_id from employees e, me
-      where e.corp_id = ${corpId} and e.status = 'active' and e.leader_of && me.department_ids
-    ) l where leader <> ${userId}`);
+    with recursive me as (
+      select department_ids from employees where corp_id = ${corpId} and user_id = ${userId}
+    ), leaders_of(dept_id) as (
+      select d.id from departments d, me where d.corp_id = ${corpId} and d.id = any(me.department_ids)
+    ), dept_leaders as (
+      select d.id, d.parent_id, array(
+        select l from (
+          select unnest(d.leader_user_ids) as l
+          union
+          select e.user_id from employees e where e.corp_id = ${corpId} and e.status = 'active' and d.id = any(e.leader_of)
+        ) x where l <> ${userId}
+      ) as leaders
+      from departments d where d.corp_id = ${corpId}
+    ), walk(id, parent_id, leaders, depth) as (
+      select dl.id, dl.parent_id, dl.leaders, 0 from dept_leaders dl where dl.id in (select dept_id from leaders_of)
+      union all
+      select p.id, p.parent_id, p.leaders, w.depth + 1 from walk w join dept_leaders p on p.id = w.parent_id
+      where cardinality(w.leaders) = 0 and w.depth < 15
+    )
+    select distinct unnest(leaders) as leader from walk`);
   return (res as unknown as { rows: Array<{ leader: string }> }).rows.map((r) => r.leader).sort();
 }

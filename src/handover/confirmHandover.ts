@@ -1,0 +1,66 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { rowsOf, type Executor } from '../db/connection';
+import { AppError } from '../lib/errors';
+import { handoverAudit, handoverItems, handoverPlans } from './schema';
+
+/** WeCom: at most 300 groups of one old owner are handed over per day (§4.9, §5.2). */
+export const GROUPS_PER_OWNER_PER_DAY = 300;
+const DAY_MS = 86_400_000;
+
+async function planOrThrow(tx: Executor, corpId: string, planId: number) {
+  const [plan] = await tx.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId))).for('update');
+  if (!plan) throw new AppError('not_found', `handover ${planId} not found`);
+  return plan;
+}
+
+/**
+ * Confirms a draft: its planned items become sendable. Group items are spread
+ * over days so no more than WeCom's daily cap of one owner's groups is sent
+ * per day (counting groups of the same owner sent in the last day). Two
+ * concurrent confirms: the row lock lets one through, the other gets 409.
+ */
+export async function confirmHandover(tx: Executor, corpId: string, planId: number, actor: string, now: Date): Promise<void> {
+  const plan = await planOrThrow(tx, corpId, planId);
+  if (plan.status !== 'draft') throw new AppError('conflict', `handover ${planId} is ${plan.status}, not a draft`);
+  await tx.update(handoverPlans).set({ status: 'confirmed', confirmedBy: actor, confirmedAt: now }).where(eq(handoverPlans.id, planId));
+  await tx
+    .update(handoverItems)
+    .set({ status: 'pending', availableAt: now })
+    .where(and(eq(handoverItems.planId, planId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'planned')));
+
+  const [{ recent } = { recent: 0 }] = rowsOf<{ recent: number }>(await tx.execute(sql`
+    select count(*)::int as recent from handover_items
+    where corp_id = ${corpId} and type = 'group' and from_user_id = ${plan.fromUserId}
+      and ((sent_at > ${now.toISOString()}::timestamptz - interval '1 day') or (status = 'pending' and available_at <= ${now.toISOString()}::timestamptz))`));
+  const groups = await tx
+    .select({ id: handoverItems.id })
+    .from(handoverItems)
+    .where(and(eq(handoverItems.planId, planId), eq(handoverItems.type, 'group'), eq(handoverItems.status, 'planned')))
+    .orderBy(handoverItems.id);
+  for (const [i, g] of groups.entries()) {
+    const day = Math.floor((recent + i) / GROUPS_PER_OWNER_PER_DAY);
+    await tx.update(handoverItems).set({ status: 'pending', availableAt: new Date(now.getTime() + day * DAY_MS) }).where(eq(handoverItems.id, g.id));
+  }
+  await tx.insert(handoverAudit).values({ corpId, planId, actor, action: 'confirmed', detail: { groupDays: groups.length ? Math.ceil((recent + groups.length) / GROUPS_PER_OWNER_PER_DAY) : 0 } });
+}
+
+/**
+ * Cancels a plan. Items not yet handed to WeCom are cancelled; items WeCom
+ * already accepted cannot be called back (WeCom has no such API) and are
+ * still tracked to their final state, as is a batch in flight right now.
+ */
+export async function cancelHandover(tx: Executor, corpId: string, planId: number, actor: string, now: Date): Promise<number> {
+  const plan = await planOrThrow(tx, corpId, planId);
+  if (plan.status === 'completed' || plan.status === 'cancelled') throw new AppError('conflict', `handover ${planId} is already ${plan.status}`);
+  const cancelled = await tx
+    .update(handoverItems)
+    .set({ status: 'cancelled', reason: 'the handover was cancelled', finalAt: now })
+    .where(and(
+      eq(handoverItems.planId, planId),
+      sql`(${handoverItems.status} = 'planned' or (${handoverItems.status} = 'pending' and (${handoverItems.lockedUntil} is null or ${handoverItems.lockedUntil} < now())))`,
+    ))
+    .returning({ id: handoverItems.id });
+  await tx.update(handoverPlans).set({ status: 'cancelled', finishedAt: now }).where(eq(handoverPlans.id, planId));
+  await tx.insert(handoverAudit).values({ corpId, planId, actor, action: 'cancelled', detail: { itemsCancelled: cancelled.length } });
+  return cancelled.length;
+}

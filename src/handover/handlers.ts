@@ -1,0 +1,76 @@
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '../db/connection';
+import type { HandlerRegistry } from '../events';
+import type { Config } from '../lib/config';
+import { employeeStates, leadersOf } from '../ledger';
+import { enqueueAppMessage } from '../notify';
+import type { WeComEvent } from '../wecom/callback/events';
+import { confirmHandover } from './confirmHandover';
+import { planHandover } from './planHandover';
+import { finishIfDone } from './sendHandover';
+import { handoverItems, handoverPlans } from './schema';
+
+type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP'>;
+
+/**
+ * transfer_fail is evidence, not the driver: it names only the takeover and
+ * the customer (not the kind of transfer nor the source), so it settles the
+ * one waiting item that matches; the result poller settles everything else.
+ */
+async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): Promise<void> {
+  if (e.kind !== 'external_contact') return;
+  const refused = e.failReason !== 'customer_limit_exceed';
+  const rows = await tx
+    .update(handoverItems)
+    .set({
+      status: refused ? 'refused' : 'takeover_limit',
+      reason: refused ? 'the customer refused the transfer' : "the takeover reached WeCom's customer cap",
+      finalAt: new Date(),
+    })
+    .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'waiting'),
+      eq(handoverItems.toUserId, e.userId), eq(handoverItems.targetId, e.externalUserId)))
+    .returning({ planId: handoverItems.planId });
+  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date());
+}
+
+/**
+ * A rep left: draft a resigned handover of all their customers and groups to
+ * the configured default takeover (their department leader, or a named
+ * successor), and ask the manager to confirm — or confirm it at once when
+ * HANDOVER_AUTO_CONFIRM is set. Runs after the ledger marked the rep departed,
+ * in the same transaction.
+ */
+async function draftOnDeparture(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings, eventId: number): Promise<void> {
+  if (e.kind !== 'contact' || !e.userId) return;
+  const from = e.userId;
+  const existing = await tx.select({ id: handoverPlans.id }).from(handoverPlans)
+    .where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.fromUserId, from), eq(handoverPlans.automatic, true)));
+  if (existing.length) return; // a replayed event
+  const leaders = await leadersOf(tx, corpId, from);
+  const takeover = s.HANDOVER_DEFAULT_TAKEOVER === 'leader' ? leaders[0] : s.HANDOVER_DEFAULT_TAKEOVER;
+  if (!takeover) return; // nobody to default to: the unassigned pool shows them
+  const now = new Date();
+  const planId = await planHandover(
+    tx,
+    { fromUserId: from, takeoverUserIds: [takeover], rule: 'one', customers: { mode: 'all' }, groups: { mode: 'all' }, notifyUserIds: leaders },
+    { corpId, actor: 'system', now, customerCap: s.HANDOVER_CUSTOMER_CAP, automatic: true },
+  );
+  const name = (await employeeStates(tx, corpId, [from])).get(from)?.name || from;
+  if (s.HANDOVER_AUTO_CONFIRM) {
+    await confirmHandover(tx, corpId, planId, 'system', now);
+    return;
+  }
+  await enqueueAppMessage(tx, corpId, {
+    toUserIds: leaders.length ? leaders : [takeover], purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${eventId}`,
+    content: `[Lifelong] ${name} has left. A handover of their customers and groups to ${takeover} is drafted as #${planId}: please review and confirm it in Lifelong.`,
+  });
+}
+
+export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings): void {
+  registry.on('change_external_contact:transfer_fail', {
+    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId),
+  });
+  registry.on('change_contact:delete_user', {
+    apply: (tx, e, _p, ctx) => draftOnDeparture(tx, e, ctx.corpId, settings, ctx.eventId),
+  });
+}

@@ -1,0 +1,92 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../db/connection';
+import { recordCustomerTransfer, recordGroupTransfer } from '../ledger';
+import { readOrNothing } from '../ledger';
+import type { WeComClient } from '../wecom/client';
+import { finishIfDone, transferStatuses } from './sendHandover';
+import { handoverAudit, handoverItems, type ItemStatus } from './schema';
+
+/** Past this without any answer from WeCom, a waiting item is given up on as expired. */
+const EXPIRE_AFTER_MS = 72 * 3600_000;
+
+/** transfer_result status → item outcome (§4.7): 1 done, 2 waiting, 3 refused, 4 cap, 5 no record. */
+function resultOutcome(status: number): { status: ItemStatus; reason: string | null } {
+  switch (status) {
+    case 1: return { status: 'succeeded', reason: null };
+    case 3: return { status: 'refused', reason: 'the customer refused the transfer' };
+    case 4: return { status: 'takeover_limit', reason: "the takeover reached WeCom's customer cap" };
+    case 5: return { status: 'expired', reason: 'WeCom has no record of this transfer' };
+    default: return { status: 'waiting', reason: null };
+  }
+}
+
+/**
+ * Polls WeCom's result APIs for every waiting item and settles what is final.
+ * The results are the only reliable source (a refused on-job transfer sends no
+ * callback at all); callbacks are evidence applied on the side. The ledger
+ * changes owner only on success. Idempotent: only `waiting` items move.
+ */
+export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date): Promise<number> {
+  let settled = 0;
+  const pairs = rowsOf<{ kind: 'onjob' | 'resigned'; from_user_id: string; to_user_id: string }>(await db.execute(sql`
+    select distinct p.kind, i.from_user_id, i.to_user_id from handover_items i join handover_plans p on p.id = i.plan_id
+    where i.corp_id = ${corpId} and i.status = 'waiting' and i.type = 'customer'`));
+  for (const pair of pairs) {
+    const statuses = new Map<string, { status: number; takeover_time: number }>();
+    for await (const s of transferStatuses(client, pair.kind, pair.from_user_id, pair.to_user_id)) statuses.set(s.external_userid, s);
+    await db.transaction(async (tx) => {
+      const waiting = await tx
+        .select()
+        .from(handoverItems)
+        .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.status, 'waiting'), eq(handoverItems.type, 'customer'),
+          eq(handoverItems.fromUserId, pair.from_user_id), eq(handoverItems.toUserId, pair.to_user_id)))
+        .for('update', { skipLocked: true });
+      const plans = new Set<number>();
+      for (const item of waiting) {
+        const s = statuses.get(item.targetId);
+        let out = s ? resultOutcome(s.status) : { status: 'waiting' as ItemStatus, reason: null };
+        if (out.status === 'waiting' && !s && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS) {
+          out = { status: 'expired', reason: 'WeCom never reported a result' };
+        }
+        if (out.status === 'waiting') {
+          if (s?.takeover_time) await tx.update(handoverItems).set({ takeoverAt: new Date(s.takeover_time * 1000) }).where(eq(handoverItems.id, item.id));
+          continue;
+        }
+        if (out.status === 'succeeded') {
+          await recordCustomerTransfer(tx, corpId, { fromUserId: item.fromUserId, toUserId: item.toUserId, externalUserId: item.targetId, kind: pair.kind, planId: item.planId });
+        }
+        await tx.update(handoverItems)
+          .set({ status: out.status, reason: out.reason, errcode: s?.status ?? null, finalAt: now(), takeoverAt: s?.takeover_time ? new Date(s.takeover_time * 1000) : null })
+          .where(eq(handoverItems.id, item.id));
+        plans.add(item.planId);
+        settled++;
+      }
+      if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
+      for (const planId of plans) await finishIfDone(tx, corpId, planId, now());
+    });
+  }
+
+  // Groups: the owner in groupchat/get is the answer.
+  const groups = await db
+    .select()
+    .from(handoverItems)
+    .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.status, 'waiting'), eq(handoverItems.type, 'group')));
+  for (const item of groups) {
+    const g = await readOrNothing(() => client.groupChats.get(item.targetId));
+    const done = g?.owner === item.toUserId;
+    const expired = !done && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS;
+    if (!done && !expired) continue;
+    await db.transaction(async (tx) => {
+      const [still] = await tx.select({ id: handoverItems.id }).from(handoverItems).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'waiting'))).for('update');
+      if (!still) return;
+      const [plan] = rowsOf<{ kind: 'onjob' | 'resigned' }>(await tx.execute(sql`select kind from handover_plans where id = ${item.planId}`));
+      if (done) await recordGroupTransfer(tx, corpId, { chatId: item.targetId, fromUserId: item.fromUserId, toUserId: item.toUserId, kind: plan!.kind, planId: item.planId });
+      await tx.update(handoverItems)
+        .set(done ? { status: 'succeeded', finalAt: now() } : { status: 'expired', reason: 'the group never changed owner', finalAt: now() })
+        .where(eq(handoverItems.id, item.id));
+      await finishIfDone(tx, corpId, item.planId, now());
+    });
+    settled++;
+  }
+  return settled;
+}

@@ -1,0 +1,216 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { jsonRows } from '../db/bulk';
+import { rowsOf, type Db, type Executor } from '../db/connection';
+import { claimRows } from '../db/workRow';
+import { errorMessage } from '../lib/errors';
+import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
+import { notifyCompletion } from './notifyCompletion';
+import { handoverAudit, handoverItems, handoverPlans, type ItemStatus } from './schema';
+
+/** WeCom's maximum per call: 100 customers (transfer_customer) or 100 chats (groupchat/transfer). */
+export const BATCH_SIZE = 100;
+const ITEMS_TABLE = 'handover_items';
+
+interface Outcome {
+  id: number;
+  status: ItemStatus;
+  reason: string | null;
+  errcode: number | null;
+  /** For pending: when to try again. */
+  retryAt?: Date;
+  takeoverAt?: Date | null;
+}
+
+/** Per-customer errcodes of transfer_customer (§4.7, §5.1, §6.2) → item outcome. */
+function customerOutcome(errcode: number): Pick<Outcome, 'status' | 'reason'> {
+  switch (errcode) {
+    case 0:
+    case 40129: // already being transferred: our own earlier call started it
+      return { status: 'waiting', reason: null };
+    case 40099:
+      return { status: 'takeover_limit', reason: "the takeover is at WeCom's customer cap" };
+    case 40128:
+      return { status: 'too_frequent', reason: 'WeCom refused: transferred too often (one per 90 days, two in all)' };
+    case 40096:
+    case 40131:
+    case 84061:
+      return { status: 'no_relation', reason: 'WeCom says the customer is not (any more) the source rep\'s customer' };
+    case 40097:
+      return { status: 'failed', reason: 'WeCom says the source rep has not left: use an on-job handover' };
+    default:
+      return { status: 'failed', reason: `WeCom refused the transfer (errcode ${errcode})` };
+  }
+}
+
+/** Per-chat errcodes of groupchat/transfer (§4.9). */
+function groupOutcome(errcode: number, now: Date): Pick<Outcome, 'status' | 'reason' | 'retryAt'> {
+  switch (errcode) {
+    case 90504:
+    case 90508:
+      return { status: 'waiting', reason: null }; // owner already changed or inherited: the poller confirms it
+    case 90507:
+      return { status: 'waiting', reason: null };
+    case 90506:
+      return { status: 'pending', reason: "WeCom's daily cap on one owner's group transfers: tried again tomorrow", retryAt: new Date(now.getTime() + 86_400_000) };
+    case 90500:
+      return { status: 'failed', reason: 'WeCom says the group owner has not left: use an on-job handover' };
+    case 90502:
+      return { status: 'failed', reason: 'WeCom says the group owner has left: use a resigned handover' };
+    case 90503:
+      return { status: 'failed', reason: 'the group is full (99 WeChat members): the new owner must confirm in the client' };
+    case 90501:
+      return { status: 'no_relation', reason: 'not a customer group' };
+    default:
+      return { status: 'failed', reason: `WeCom refused the group transfer (errcode ${errcode})` };
+  }
+}
+
+/**
+ * Claims one batch (same plan, type and takeover; ≤100) and hands it to WeCom.
+ * The claim (attempt + lease) and an audit row are committed before the call;
+ * outcomes are recorded after it, under the lease. An item whose earlier
+ * attempt never recorded an outcome (a crash mid-call) is first looked up in
+ * WeCom's results, so it is never sent twice. Returns items handled.
+ */
+export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, now: () => Date): Promise<number> {
+  const [key] = rowsOf<{ plan_id: string; type: 'customer' | 'group'; to_user_id: string }>(await db.execute(sql`
+    select plan_id, type, to_user_id from handover_items
+    where corp_id = ${corpId} and status = 'pending' and available_at <= now() and (locked_until is null or locked_until < now())
+    order by available_at, id limit 1`));
+  if (!key) return 0;
+  const planId = Number(key.plan_id);
+  const ids = await claimRows(db, {
+    table: ITEMS_TABLE, corpId, owner, limit: BATCH_SIZE, leaseSeconds: 120,
+    where: sql`plan_id = ${planId} and type = ${key.type} and to_user_id = ${key.to_user_id}`,
+    orderBy: sql`id`,
+  });
+  if (ids.length === 0) return 0;
+  const items = await db.select().from(handoverItems).where(inArray(handoverItems.id, ids));
+  const [plan] = await db.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
+  if (!plan) return 0;
+  const from = plan.fromUserId;
+  const to = key.to_user_id;
+  const outcomes: Outcome[] = [];
+
+  // Items claimed before without a recorded outcome: did WeCom get them?
+  const unsure = items.filter((i) => i.attempts > 1);
+  const known = await alreadyStarted(client, plan.kind, key.type, from, to, unsure.map((i) => i.targetId));
+  for (const i of unsure) {
+    const status = known.get(i.targetId);
+    if (status) outcomes.push({ id: i.id, status, reason: null, errcode: null });
+  }
+  const toSend = items.filter((i) => !outcomes.some((o) => o.id === i.id));
+
+  if (toSend.length) {
+    const api = key.type === 'customer'
+      ? plan.kind === 'onjob' ? 'externalcontact/transfer_customer' : 'externalcontact/resigned/transfer_customer'
+      : plan.kind === 'onjob' ? 'externalcontact/groupchat/onjob_transfer' : 'externalcontact/groupchat/transfer';
+    await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'sending', to, items: toSend.length, itemIds: toSend.map((i) => i.id) } });
+    try {
+      if (key.type === 'customer') {
+        const targets = toSend.map((i) => i.targetId);
+        const res = plan.kind === 'onjob'
+          ? await client.transfers.transferCustomer({ handover_userid: from, takeover_userid: to, external_userid: targets, ...(plan.transferMessage ? { transfer_success_msg: plan.transferMessage } : {}) })
+          : await client.transfers.transferResignedCustomer({ handover_userid: from, takeover_userid: to, external_userid: targets });
+        const byId = new Map(res.customer.map((c) => [c.external_userid, c.errcode]));
+        for (const i of toSend) {
+          const errcode = byId.get(i.targetId);
+          // A customer WeCom did not mention was not started: say so rather than guess.
+          outcomes.push(errcode === undefined
+            ? { id: i.id, status: 'failed', reason: 'WeCom did not report on this customer', errcode: null }
+            : { id: i.id, ...customerOutcome(errcode), errcode: errcode || null });
+        }
+      } else {
+        const chatIds = toSend.map((i) => i.targetId);
+        const res = plan.kind === 'onjob' ? await client.groupChats.transferOnJob(chatIds, to) : await client.groupChats.transferResigned(chatIds, to);
+        const failed = new Map(res.failed_chat_list.map((f) => [f.chat_id, f.errcode]));
+        for (const i of toSend) {
+          const errcode = failed.get(i.targetId);
+          outcomes.push(errcode === undefined ? { id: i.id, status: 'waiting', reason: null, errcode: null } : { id: i.id, ...groupOutcome(errcode, now()), errcode });
+        }
+      }
+    } catch (err) {
+      const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
+      if (retryable) {
+        // The call may or may not have reached WeCom: the items stay claimed-once and are looked up before any resend.
+        await db.execute(sql`update handover_items set locked_until = null, last_error = ${errorMessage(err).slice(0, 500)},
+          available_at = now() + interval '5 seconds' where id = any(${sql.param(toSend.map((i) => i.id))}::bigint[]) and locked_by = ${owner}`);
+        await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'failed', retry: true, errcode: errcodeOf(err) ?? null, error: errorMessage(err).slice(0, 300) } });
+        await recordOutcomes(db, corpId, planId, owner, outcomes, now());
+        return ids.length;
+      }
+      const errcode = errcodeOf(err) ?? null;
+      for (const i of toSend) outcomes.push({ id: i.id, status: 'failed', reason: `WeCom refused the call: ${errorMessage(err).slice(0, 200)}`, errcode });
+    }
+    const tally: Record<string, number> = {};
+    for (const o of outcomes) tally[o.status] = (tally[o.status] ?? 0) + 1;
+    await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'answered', to, outcomes: tally } });
+  }
+  await recordOutcomes(db, corpId, planId, owner, outcomes, now());
+  return ids.length;
+}
+
+/** Records outcomes only for items whose lease is still ours. */
+async function recordOutcomes(db: Db, corpId: string, planId: number, owner: string, outcomes: Outcome[], now: Date): Promise<void> {
+  if (outcomes.length === 0) return;
+  const rows = outcomes.map((o) => ({
+    id: o.id, status: o.status, reason: o.reason, errcode: o.errcode,
+    available_at: o.retryAt?.toISOString() ?? null, final: !['pending', 'waiting'].includes(o.status),
+  }));
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      update handover_items i set status = x.status, reason = x.reason, errcode = x.errcode, locked_until = null,
+        sent_at = case when x.status = 'pending' then i.sent_at else ${now.toISOString()}::timestamptz end,
+        available_at = coalesce(x.available_at, i.available_at),
+        final_at = case when x.final then ${now.toISOString()}::timestamptz else null end,
+        attempts = case when x.status = 'pending' then 0 else i.attempts end
+      from jsonb_to_recordset(${jsonRows(rows)}) as x(id bigint, status text, reason text, errcode int, available_at timestamptz, final boolean)
+      where i.id = x.id and i.corp_id = ${corpId} and i.locked_by = ${owner}`);
+    await finishIfDone(tx, corpId, planId, now);
+  });
+}
+
+/** For items of an uncertain earlier attempt: which ones WeCom already has (waiting or done). */
+async function alreadyStarted(client: WeComClient, kind: 'onjob' | 'resigned', type: 'customer' | 'group', from: string, to: string, targets: string[]): Promise<Map<string, ItemStatus>> {
+  const out = new Map<string, ItemStatus>();
+  if (targets.length === 0) return out;
+  if (type === 'customer') {
+    const wanted = new Set(targets);
+    for await (const s of transferStatuses(client, kind, from, to)) {
+      if (wanted.has(s.external_userid) && (s.status === 1 || s.status === 2)) out.set(s.external_userid, 'waiting');
+    }
+  } else {
+    for (const chatId of targets) {
+      const g = await client.groupChats.get(chatId).catch(() => undefined);
+      if (g?.owner === to) out.set(chatId, 'waiting');
+    }
+  }
+  return out;
+}
+
+/** Every transfer_result row for a (handover, takeover) pair. */
+export async function* transferStatuses(client: WeComClient, kind: 'onjob' | 'resigned', from: string, to: string) {
+  let cursor = '';
+  for (let page = 0; page < 10_000; page++) {
+    const req = { handover_userid: from, takeover_userid: to, cursor };
+    const res = kind === 'onjob' ? await client.transfers.transferResult(req) : await client.transfers.resignedTransferResult(req);
+    yield* res.items;
+    if (!res.nextCursor || res.nextCursor === cursor) return;
+    cursor = res.nextCursor;
+  }
+}
+
+/** Completes a confirmed plan once no item is open; exactly once (conditional update). */
+export async function finishIfDone(tx: Executor, corpId: string, planId: number, now: Date): Promise<boolean> {
+  const done = await tx
+    .update(handoverPlans)
+    .set({ status: 'completed', finishedAt: now })
+    .where(and(
+      eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId), eq(handoverPlans.status, 'confirmed'),
+      sql`not exists (select 1 from handover_items i where i.plan_id = ${planId} and i.status in ('planned', 'pending', 'waiting'))`,
+    ))
+    .returning({ id: handoverPlans.id });
+  if (done.length === 0) return false;
+  await notifyCompletion(tx, corpId, planId);
+  return true;
+}

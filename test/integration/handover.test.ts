@@ -1,0 +1,232 @@
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/db/connection';
+import { sendHandoverBatch, pollHandoverResults } from '../../src/handover';
+import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
+import { auth, getJson, startTestService } from '../helpers/service';
+import { settle, startWorld, syncNow, type TestWorld } from '../helpers/world';
+
+let database: Awaited<ReturnType<typeof getTestDb>>;
+beforeAll(async () => (database = await getTestDb()));
+afterAll(() => database.close());
+
+const q = async <T = any>(query: ReturnType<typeof sql>) => rowsOf<T>(await database.db.execute(query));
+const DAY = 86_400_000;
+// Simulated time moves in these tests: callbacks carry simulated timestamps.
+const env = { WECOM_CALLBACK_MAX_SKEW_S: '0' };
+
+async function post(w: TestWorld, path: string, body?: unknown) {
+  const res = await fetch(`${w.service.url}${path}`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Reps with customers, busiest first, and the idle active reps. */
+function reps(w: TestWorld) {
+  const t = w.sim.truth();
+  const live = t.employees.filter((e) => e.customerContact && e.leftAt === undefined);
+  const load = (u: string) => t.relations.filter((r) => r.userid === u).length;
+  return live.map((e) => e.userid).sort((a, b) => load(b) - load(a) || a.localeCompare(b));
+}
+
+/** Runs sender and poller until nothing is open, advancing WeCom's clock past the 24 h window. */
+async function driveToEnd(w: TestWorld) {
+  const now = () => new Date();
+  while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'test-sender', now)) > 0);
+  w.sim.advanceTime(25 * 3600_000);
+  await pollHandoverResults(database.db, w.service.client, w.corpId, now);
+  await settle(w);
+}
+
+describe('an employee leaves', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 61, env });
+    await w.service.handoverSender.stop(); // driven by hand for determinism
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('drafts a plan for all their customers and groups, which after confirm ends with the new owner or a stated reason', async () => {
+    const t = w.sim.truth();
+    const leaver = reps(w).find((u) => t.groups.some((g) => g.owner === u && !g.dismissed))!;
+    const customers = t.relations.filter((r) => r.userid === leaver).map((r) => r.external_userid).sort();
+    const groups = t.groups.filter((g) => g.owner === leaver && !g.dismissed).map((g) => g.chat_id).sort();
+    w.sim.act('employeeLeaves', { userid: leaver });
+    await settle(w);
+
+    const { body: list } = await getJson(`${w.service.url}/api/handovers`);
+    const draft = list.items.find((p: any) => p.from === leaver);
+    expect(draft).toMatchObject({ kind: 'resigned', status: 'draft', automatic: true, createdBy: 'system' });
+    const { body: plan } = await getJson(`${w.service.url}/api/handovers/${draft.id}`);
+    expect(plan.items.filter((i: any) => i.type === 'customer').map((i: any) => i.id).sort()).toEqual(customers);
+    expect(plan.items.filter((i: any) => i.type === 'group').map((i: any) => i.id).sort()).toEqual(groups);
+    const takeover = plan.takeovers[0];
+    // The manager (department leader) was asked to confirm.
+    expect(w.sim.appMessages.some((m) => JSON.stringify(m).includes(`#${draft.id}`))).toBe(true);
+
+    expect((await post(w, `/api/handovers/${draft.id}/confirm`)).status).toBe(200);
+    await driveToEnd(w);
+
+    const { body: done } = await getJson(`${w.service.url}/api/handovers/${draft.id}`);
+    expect(done.status).toBe('completed');
+    for (const item of done.items) {
+      expect(['succeeded', 'refused', 'takeover_limit', 'no_relation', 'too_frequent', 'failed', 'expired', 'skipped']).toContain(item.status);
+      if (item.status !== 'succeeded') expect(item.reason).toEqual(expect.any(String));
+    }
+    expect(done.counts.succeeded).toBe(customers.length + groups.length);
+
+    // Ledger and simulator agree on every owner.
+    const truth = w.sim.truth();
+    for (const c of customers) {
+      expect(truth.relations.some((r) => r.userid === takeover && r.external_userid === c)).toBe(true);
+      expect(await q(sql`select status from relations where corp_id = ${w.corpId} and user_id = ${takeover} and external_user_id = ${c}`)).toEqual([{ status: 'active' }]);
+      expect(await q(sql`select status from relations where corp_id = ${w.corpId} and user_id = ${leaver} and external_user_id = ${c}`)).toEqual([{ status: 'transferred' }]);
+    }
+    for (const chatId of groups) {
+      expect(truth.groups.find((g) => g.chat_id === chatId)!.owner).toBe(takeover);
+      expect(await q(sql`select owner_user_id from customer_groups where corp_id = ${w.corpId} and chat_id = ${chatId}`)).toEqual([{ owner_user_id: takeover }]);
+    }
+    // The takeover rep heard which customers are theirs; the manager got a summary.
+    expect(await q(sql`select purpose from app_messages where corp_id = ${w.corpId} and source_key like ${`handover:${draft.id}:%`} order by purpose`))
+      .toEqual(expect.arrayContaining([{ purpose: 'handover_notice' }, { purpose: 'handover_summary' }]));
+    const { body: audit } = await getJson(`${w.service.url}/api/audit?planId=${draft.id}`);
+    expect(audit.items.map((a: any) => a.action)).toEqual(expect.arrayContaining(['created', 'confirmed', 'call', 'completed']));
+  });
+});
+
+describe('exactly once', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 67, counts: { employees: 8, customers: 700 }, env: { ...env, HANDOVER_DEFAULT_TAKEOVER: 'nobody-by-default' } });
+    await w.service.handoverSender.stop();
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('a process killed between batches, and one killed mid-call: the plan completes and no customer is sent twice', async () => {
+    const [busiest, takeover] = reps(w);
+    const customers = w.sim.truth().relations.filter((r) => r.userid === busiest).map((r) => r.external_userid);
+    expect(customers.length).toBeGreaterThan(200); // at least three batches
+    const { status, body: plan } = await post(w, '/api/handovers', { from: busiest, takeovers: [takeover], customers: { mode: 'all' }, groups: { mode: 'none' }, transferMessage: 'My colleague will look after you from now on.' });
+    expect(status).toBe(201);
+    expect(plan.kind).toBe('onjob');
+    await post(w, `/api/handovers/${plan.id}/confirm`);
+
+    // Instance A sends one batch and dies.
+    expect(await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-a', () => new Date())).toBe(100);
+    // Instance B claims the next batch, WeCom accepts it, and B dies before recording the outcome.
+    const claimed = await q<{ id: number; target_id: string }>(sql`
+      update handover_items set attempts = attempts + 1, locked_by = 'instance-b', locked_until = now() - interval '1 second'
+      where id in (select id from handover_items where plan_id = ${plan.id} and status = 'pending' order by id limit 100) returning id, target_id`);
+    await w.service.client.transfers.transferCustomer({ handover_userid: busiest!, takeover_userid: takeover!, external_userid: claimed.map((c) => c.target_id) });
+
+    // Instance C finishes the job.
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-c', () => new Date())) > 0);
+    const counts = w.sim.calls.snapshot().byId['externalcontact/transfer_customer'] ?? {};
+    for (const c of customers) expect(counts[c]).toBe(1);
+    expect(w.sim.calls.count('externalcontact/transfer_customer')).toBe(Math.ceil(customers.length / 100));
+
+    w.sim.advanceTime(25 * 3600_000);
+    await pollHandoverResults(database.db, w.service.client, w.corpId, () => new Date());
+    const { body: done } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
+    expect(done).toMatchObject({ status: 'completed', counts: { succeeded: customers.length } });
+  });
+
+  it('concurrent confirms of the same plan (two instances) send once', async () => {
+    const [, second, third] = reps(w);
+    const { body: plan } = await post(w, '/api/handovers', { from: second, takeovers: [third], customers: { mode: 'all' }, groups: { mode: 'none' } });
+    const other = onServer ? await openSecondConnection(database.url!) : database;
+    // A second instance of the service on the same database.
+    const twin = await startTestService(other, w.config, { worker: false });
+    const results = await Promise.all([w.service.url, twin.url].map((base) =>
+      fetch(`${base}/api/handovers/${plan.id}/confirm`, { method: 'POST', headers: auth }).then((r) => r.status)));
+    expect(results.sort()).toEqual([200, 409]);
+    await twin.stop();
+    if (other !== database) await other.close();
+    const before = w.sim.calls.count('externalcontact/transfer_customer');
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'sender', () => new Date())) > 0);
+    const n = (await getJson(`${w.service.url}/api/handovers/${plan.id}`)).body.counts.waiting;
+    expect(w.sim.calls.count('externalcontact/transfer_customer') - before).toBe(Math.ceil(n / 100));
+  });
+});
+
+describe('preflight and final states', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 71, env: { ...env, HANDOVER_DEFAULT_TAKEOVER: 'nobody-by-default' } });
+    await w.service.handoverSender.stop();
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('catches the frequency window, an inactive takeover and a missing relation, item by item', async () => {
+    const [from, to, other] = reps(w);
+    const mine = w.sim.truth().relations.filter((r) => r.userid === from).map((r) => r.external_userid);
+    // One customer was transferred to this rep 10 days ago (in the ledger's history).
+    await database.db.execute(sql`
+      insert into relation_history (corp_id, relation_id, user_id, external_user_id, change, from_status, to_status, cause, detail, at)
+      values (${w.corpId}, 0, 'someone', ${mine[0]}, 'transferred', 'active', 'transferred', 'handover', '{"kind":"onjob"}', now() - interval '10 days')`);
+    const { body: plan } = await post(w, '/api/handovers', {
+      from, takeovers: [to], customers: { mode: 'list', externalUserIds: [mine[0], mine[1], 'wmNOTACUSTOMEROFTHISREP000000000'] }, groups: { mode: 'none' },
+    });
+    const byId = Object.fromEntries(plan.items.map((i: any) => [i.id, i]));
+    expect(byId[mine[0]!]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/too often/) });
+    expect(byId[mine[1]!]).toMatchObject({ status: 'planned', reason: null });
+    expect(byId.wmNOTACUSTOMEROFTHISREP000000000).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/no relation/) });
+
+    // A takeover who left is refused per item; the item already in the open plan above is not planned twice.
+    w.sim.act('employeeLeaves', { userid: other });
+    await settle(w);
+    const { body: second } = await post(w, '/api/handovers', { from, takeovers: [other], customers: { mode: 'list', externalUserIds: [mine[1], mine[2]] }, groups: { mode: 'none' } });
+    expect(second.items.map((i: any) => i.reason)).toEqual([expect.stringMatching(/not active/), expect.stringMatching(/not active/)]);
+    const { body: third } = await post(w, '/api/handovers', { from, takeovers: [to], customers: { mode: 'list', externalUserIds: [mine[1]] }, groups: { mode: 'none' } });
+    expect(third.items[0].reason).toMatch(/already in open handover/);
+  });
+
+  it('refusals and the takeover cap land as final item states', async () => {
+    const list = reps(w);
+    const from = list[3]!;
+    const to = list[4]!;
+    const mine = w.sim.truth().relations.filter((r) => r.userid === from).map((r) => r.external_userid).slice(0, 4);
+    const { body: plan } = await post(w, '/api/handovers', { from, takeovers: [to], customers: { mode: 'list', externalUserIds: mine }, groups: { mode: 'none' } });
+    await post(w, `/api/handovers/${plan.id}/confirm`);
+    // WeCom's cap is reached for the takeover before the 4th customer arrives.
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', () => new Date())) > 0);
+    w.sim.act('customerRefusesTransfer', { externalUserId: mine[0] });
+    await settle(w); // transfer_fail arrives: evidence applied
+    const current = w.sim.truth().relations.filter((r) => r.userid === to).length;
+    w.sim.configure({ customerLimitPerEmployee: current + 1 });
+    w.sim.advanceTime(25 * 3600_000);
+    await pollHandoverResults(database.db, w.service.client, w.corpId, () => new Date());
+    const { body: done } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
+    expect(done.status).toBe('completed');
+    const byId = Object.fromEntries(done.items.map((i: any) => [i.id, i]));
+    expect(byId[mine[0]!]).toMatchObject({ status: 'refused', reason: expect.stringMatching(/refused/) });
+    const statuses = done.items.map((i: any) => i.status).sort();
+    expect(statuses).toContain('takeover_limit');
+    expect(statuses.filter((s: string) => s === 'succeeded').length).toBe(2);
+    // The ledger changed owner only where WeCom did.
+    expect(await q(sql`select status from relations where corp_id = ${w.corpId} and user_id = ${from} and external_user_id = ${mine[0]}`)).toEqual([{ status: 'active' }]);
+  });
+
+  it('group transfers of one owner beyond the daily cap are scheduled for later days, and shown', async () => {
+    const { confirmHandover } = await import('../../src/handover');
+    const { GROUPS_PER_OWNER_PER_DAY } = await import('../../src/handover');
+    const [from, to] = reps(w);
+    // Plant 301 fake groups for `from` in the ledger to see the spreading without 301 real ones.
+    for (let i = 0; i < GROUPS_PER_OWNER_PER_DAY + 1; i++) {
+      await database.db.execute(sql`insert into customer_groups (corp_id, chat_id, name, owner_user_id, status) values (${w.corpId}, ${`wrFAKE${String(i).padStart(4, '0')}`}, 'g', ${from}, 'active')`);
+    }
+    const { body: plan } = await post(w, '/api/handovers', { from, takeovers: [to], customers: { mode: 'none' }, groups: { mode: 'all' } });
+    await database.db.transaction((tx) => confirmHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    const { body: view } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
+    const days = new Set(view.items.map((i: any) => Math.floor((Date.parse(i.scheduledFor) - Date.now()) / DAY + 0.5)));
+    expect(view.items.length).toBeGreaterThan(GROUPS_PER_OWNER_PER_DAY);
+    expect(days.size).toBe(2);
+    await post(w, `/api/handovers/${plan.id}/cancel`);
+  });
+});
