@@ -129,6 +129,7 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
     .from(handoverItems)
     .where(and(
       eq(handoverItems.corpId, corpId),
+      eq(handoverItems.fromUserId, input.fromUserId),
       inArray(handoverItems.status, ['planned', 'pending', 'waiting']),
       sql`${handoverItems.targetId} = any(${textArray(items.map((i) => i.targetId))})`,
     ));

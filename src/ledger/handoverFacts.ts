@@ -3,6 +3,7 @@ import { textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
 import { customerGroups, groupHistory } from './schema';
 import { applyRelations, endRelation, type Cause } from './writes/relations';
+import { markDeparted } from './writes/directory';
 import { and, eq } from 'drizzle-orm';
 
 /** What the ledger knows that a handover preflight needs; handover never reads ledger tables itself. */
@@ -118,17 +119,15 @@ export async function displayNames(ex: Executor, corpId: string, customerIds: st
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** WeCom lists this pair as a departed rep's customer awaiting assignment. */
+/**
+ * WeCom lists this pair as a departed rep's customer awaiting assignment: the
+ * rep has left (recorded if we missed it, with the usual flags and history)
+ * and the relation awaits handover.
+ */
 export async function markAwaitingHandover(ex: Executor, corpId: string, userId: string, externalUserId: string): Promise<void> {
-  await markDepartedIfUnknown(ex, corpId, userId);
+  await markDeparted(ex, corpId, userId, { cause: 'sync' });
   const [r] = rowsOf<{ status: string }>(await ex.execute(sql`
     select status from relations where corp_id = ${corpId} and user_id = ${userId} and external_user_id = ${externalUserId}`));
   if (r && r.status !== 'active') return;
   await endRelation(ex, corpId, userId, externalUserId, 'awaiting_handover', { cause: 'sync' }, { source: 'get_unassigned_list' });
-}
-
-async function markDepartedIfUnknown(ex: Executor, corpId: string, userId: string): Promise<void> {
-  await ex.execute(sql`
-    insert into employees (corp_id, user_id, status, departed_at, wecom_status) values (${corpId}, ${userId}, 'departed', now(), 5)
-    on conflict (corp_id, user_id) do nothing`);
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
 import { sendHandoverBatch, pollHandoverResults } from '../../src/handover';
 import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
-import { auth, getJson, startTestService } from '../helpers/service';
+import { auth, eventually, getJson, startTestService } from '../helpers/service';
 import { settle, startWorld, syncNow, type TestWorld } from '../helpers/world';
 
 let database: Awaited<ReturnType<typeof getTestDb>>;
@@ -228,5 +228,70 @@ describe('preflight and final states', () => {
     expect(view.items.length).toBeGreaterThan(GROUPS_PER_OWNER_PER_DAY);
     expect(days.size).toBe(2);
     await post(w, `/api/handovers/${plan.id}/cancel`);
+  });
+});
+
+describe('the unassigned pool', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 73, env: { ...env, HANDOVER_DEFAULT_TAKEOVER: 'nobody-by-default' } });
+    await w.service.handoverSender.stop();
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it("shows departed reps' customers not yet reassigned and plans all of them in one action", async () => {
+    const [a, b, takeover] = reps(w);
+    const t = w.sim.truth();
+    const expected = (u: string) => t.relations.filter((r) => r.userid === u).length;
+    // One leaves while we hear it, the other while callbacks are lost: the pool still knows both.
+    w.sim.act('employeeLeaves', { userid: a });
+    w.sim.act('employeeLeaves', { userid: b, deliver: 'drop' });
+    await settle(w);
+    const { body: pool } = await getJson(`${w.service.url}/api/unassigned?refresh=true`);
+    expect(pool.items).toEqual([
+      expect.objectContaining({ userId: [a, b].sort()[0], customers: expected([a, b].sort()[0]!), inOpenHandover: 0 }),
+      expect.objectContaining({ userId: [a, b].sort()[1], customers: expected([a, b].sort()[1]!), inOpenHandover: 0 }),
+    ]);
+    const { status, body } = await post(w, '/api/unassigned/handovers', { takeovers: [takeover], rule: 'one' });
+    expect(status).toBe(201);
+    expect(body.planIds).toHaveLength(2);
+    for (const id of body.planIds) {
+      const { body: plan } = await getJson(`${w.service.url}/api/handovers/${id}`);
+      expect(plan.kind).toBe('resigned');
+      expect(plan.items.filter((i: any) => i.status === 'skipped')).toEqual([]);
+      expect(plan.items.filter((i: any) => i.type === 'customer' && i.status === 'planned').length).toBe(expected(plan.from));
+    }
+    const { body: after } = await getJson(`${w.service.url}/api/unassigned`);
+    expect(after.items.every((r: any) => r.inOpenHandover === r.customers)).toBe(true);
+  });
+});
+
+describe('fully automatic, through the service workers', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 79, env: { ...env, HANDOVER_AUTO_CONFIRM: 'true', HANDOVER_POLL_S: '1' } });
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('a departure is drafted, confirmed, sent and polled to completion with no person involved', async () => {
+    const leaver = reps(w)[0]!;
+    const n = w.sim.truth().relations.filter((r) => r.userid === leaver).length;
+    w.sim.act('employeeLeaves', { userid: leaver });
+    await settle(w);
+    const plan = await eventually(async () => {
+      const { body } = await getJson(`${w.service.url}/api/handovers`);
+      const p = body.items.find((x: any) => x.from === leaver);
+      return p?.counts.waiting === n ? p : undefined;
+    });
+    expect(plan).toMatchObject({ status: 'confirmed', confirmedAt: expect.any(String) });
+    w.sim.advanceTime(25 * 3600_000);
+    const done = await eventually(async () => {
+      const { body } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
+      return body.status === 'completed' ? body : undefined;
+    }, 15_000);
+    expect(done.counts.succeeded).toBe(done.items.length - (done.counts.skipped ?? 0));
   });
 });
