@@ -86,3 +86,25 @@ async function openPglite(dataDir?: string): Promise<Database> {
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
+
+/** Postgres gave up on the transaction because of a concurrent one; running it again is the cure. */
+function isConcurrencyAbort(err: unknown): boolean {
+  for (let e: any = err; e; e = e.cause) if (e.code === '40P01' || e.code === '40001') return true;
+  return false;
+}
+
+/**
+ * A transaction that is run again (a few times) when Postgres aborts it for a
+ * deadlock or serialization failure — for multi-row writers that meet the
+ * event worker on the same ledger rows. The body must be safe to re-run.
+ */
+export async function retryingTransaction<T>(db: Db, body: (tx: Tx) => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await db.transaction(body);
+    } catch (err) {
+      if (i >= attempts || !isConcurrencyAbort(err)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
+    }
+  }
+}

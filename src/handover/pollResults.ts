@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../db/connection';
+import { retryingTransaction, rowsOf, type Db } from '../db/connection';
 import { recordCustomerTransfer, recordGroupTransfer } from '../ledger';
 import { readOrNothing } from '../ledger';
 import type { WeComClient } from '../wecom/client';
@@ -34,12 +34,15 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
   for (const pair of pairs) {
     const statuses = new Map<string, { status: number; takeover_time: number }>();
     for await (const s of transferStatuses(client, pair.kind, pair.from_user_id, pair.to_user_id)) statuses.set(s.external_userid, s);
-    await db.transaction(async (tx) => {
+    settled += await retryingTransaction(db, async (tx) => {
+      let n = 0;
       const waiting = await tx
         .select()
         .from(handoverItems)
         .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.status, 'waiting'), eq(handoverItems.type, 'customer'),
           eq(handoverItems.fromUserId, pair.from_user_id), eq(handoverItems.toUserId, pair.to_user_id)))
+        // One order for the ledger rows we lock, whoever else writes them.
+        .orderBy(handoverItems.targetId)
         .for('update', { skipLocked: true });
       const plans = new Set<number>();
       for (const item of waiting) {
@@ -59,10 +62,11 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
           .set({ status: out.status, reason: out.reason, errcode: s?.status ?? null, finalAt: now(), takeoverAt: s?.takeover_time ? new Date(s.takeover_time * 1000) : null })
           .where(eq(handoverItems.id, item.id));
         plans.add(item.planId);
-        settled++;
+        n++;
       }
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
       for (const planId of plans) await finishIfDone(tx, corpId, planId, now());
+      return n;
     });
   }
 
@@ -76,7 +80,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
     const done = g?.owner === item.toUserId;
     const expired = !done && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS;
     if (!done && !expired) continue;
-    await db.transaction(async (tx) => {
+    await retryingTransaction(db, async (tx) => {
       const [still] = await tx.select({ id: handoverItems.id }).from(handoverItems).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'waiting'))).for('update');
       if (!still) return;
       const [plan] = rowsOf<{ kind: 'onjob' | 'resigned' }>(await tx.execute(sql`select kind from handover_plans where id = ${item.planId}`));

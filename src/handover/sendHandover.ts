@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jsonRows } from '../db/bulk';
-import { rowsOf, type Db, type Executor } from '../db/connection';
+import { retryingTransaction, rowsOf, type Db, type Executor } from '../db/connection';
 import { claimRows } from '../db/workRow';
 import { errorMessage } from '../lib/errors';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
@@ -157,7 +157,7 @@ async function recordOutcomes(db: Db, corpId: string, planId: number, owner: str
     id: o.id, status: o.status, reason: o.reason, errcode: o.errcode,
     available_at: o.retryAt?.toISOString() ?? null, final: !['pending', 'waiting'].includes(o.status),
   }));
-  await db.transaction(async (tx) => {
+  await retryingTransaction(db, async (tx) => {
     await tx.execute(sql`
       update handover_items i set status = x.status, reason = x.reason, errcode = x.errcode, locked_until = null,
         sent_at = case when x.status = 'pending' then i.sent_at else ${now.toISOString()}::timestamptz end,

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { MIGRATIONS_DIR, openDatabase, type Database } from '../../src/db/connection';
+import type { Database } from '../../src/db/connection';
+import { getTestDb, openSecondConnection } from '../helpers/db';
 import { createLogger } from '../../src/lib/logger';
 import { DbTokenStore, WeComClient } from '../../src/wecom/client';
 
@@ -57,32 +55,16 @@ function startFakeWeCom() {
   });
 }
 
-async function ensureTokenTable(database: Database) {
-  if (fs.existsSync(path.join(MIGRATIONS_DIR, 'meta', '_journal.json'))) await database.migrate();
-  // Until the generated migration exists; matches src/wecom/schema.ts.
-  await database.db.execute(sql`
-    create table if not exists wecom_access_tokens (
-      corp_id text not null,
-      secret_kind text not null,
-      access_token text not null,
-      expires_at timestamptz not null,
-      updated_at timestamptz not null default now(),
-      primary key (corp_id, secret_kind)
-    )`);
-}
-
 describe('DbTokenStore shared by two clients', () => {
-  const databaseUrl = process.env.DATABASE_URL;
-  let first: Database;
+  let first: Database & { url?: string };
   let second: Database;
   let wecom: Awaited<ReturnType<typeof startFakeWeCom>>;
   let corpId: string;
 
   beforeAll(async () => {
-    first = await openDatabase(databaseUrl ? { databaseUrl, poolSize: 5 } : {});
+    first = await getTestDb();
     // PGlite in memory cannot be opened twice: both "instances" share the one handle.
-    second = databaseUrl ? await openDatabase({ databaseUrl, poolSize: 5 }) : first;
-    await ensureTokenTable(first);
+    second = first.url ? await openSecondConnection(first.url) : first;
     wecom = await startFakeWeCom();
   });
 
