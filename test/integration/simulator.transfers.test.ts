@@ -186,3 +186,40 @@ describe('group owner transfers', () => {
     expect((await post('externalcontact/groupchat/get', { chat_id: g.chat_id })).group_chat.owner).toBe(heir.userid);
   });
 });
+
+describe('configurable refusal and the daily group cap', () => {
+  it('refuses a share of transfers at the takeover with transfer_fail, as configured', async () => {
+    sim.configure({ transferRefusalRate: 0.5 });
+    const [gone, heir] = reps().sort((a, b) => sim.world.relationsOf(b.userid).length - sim.world.relationsOf(a.userid).length);
+    sim.employeeLeaves({ userid: gone!.userid });
+    const theirs = sim.world.relationsOf(gone!.userid).map((r) => r.external_userid).filter((id) => !sim.world.relation(heir!.userid, id)).slice(0, 40);
+    expect(theirs.length).toBeGreaterThanOrEqual(10);
+    await post('externalcontact/resigned/transfer_customer', { handover_userid: gone!.userid, takeover_userid: heir!.userid, external_userid: theirs });
+    sim.advanceTime(24 * HOUR);
+    const result = await post('externalcontact/resigned/transfer_result', { handover_userid: gone!.userid, takeover_userid: heir!.userid });
+    const refused = result.customer.filter((c: Json) => c.status === 3);
+    const done = result.customer.filter((c: Json) => c.status === 1);
+    expect(refused.length + done.length).toBe(theirs.length);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(done.length).toBeGreaterThan(0);
+    await sim.flushCallbacks();
+    expect(events.filter((e) => e.ChangeType === 'transfer_fail' && e.FailReason === 'customer_refused').map((e) => e.ExternalUserID).sort())
+      .toEqual(refused.map((c: Json) => c.external_userid).sort());
+    // A refused customer stays with the departed rep, so is in the pool again.
+    const pool = await post('externalcontact/get_unassigned_list', {});
+    expect(pool.info.map((i: Json) => i.external_userid).sort()).toEqual(expect.arrayContaining(refused.map((c: Json) => c.external_userid)));
+  });
+
+  it("refuses an old owner's groups beyond the per-day cap until a day has passed", async () => {
+    sim.configure({ groupTransfersPerOwnerPerDay: 2 });
+    const owner = [...sim.world.groups.values()].map((g) => g.owner)
+      .find((o) => [...sim.world.groups.values()].filter((g) => g.owner === o && !g.dismissed).length >= 3)!;
+    const chats = [...sim.world.groups.values()].filter((g) => g.owner === owner && !g.dismissed).map((g) => g.chat_id).slice(0, 3);
+    const heir = sim.world.followUsers().find((e) => e.userid !== owner)!;
+    const first = await post('externalcontact/groupchat/onjob_transfer', { chat_id_list: chats, new_owner: heir.userid });
+    expect(first.failed_chat_list).toEqual([expect.objectContaining({ chat_id: chats[2], errcode: 90506 })]);
+    sim.advanceTime(24 * HOUR + 1000);
+    const later = await post('externalcontact/groupchat/onjob_transfer', { chat_id_list: [chats[2]], new_owner: heir.userid });
+    expect(later.failed_chat_list).toEqual([]);
+  });
+});

@@ -19,6 +19,10 @@ export interface SimSettings {
   customerLimitPerEmployee: number;
   /** Delay before a resigned-owner group transfer completes (status 2 → 3). */
   groupTransferSeconds: number;
+  /** Probability that a customer refuses a transfer before the 24 h takeover (status 3, transfer_fail). */
+  transferRefusalRate: number;
+  /** Groups one old owner may hand over per rolling day (§4.9, §5.2: 300). */
+  groupTransfersPerOwnerPerDay: number;
   /** Visible-range size above which groupchat/list without owner_filter answers 81017. */
   groupListOwnerFilterThreshold: number;
 }

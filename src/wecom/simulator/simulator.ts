@@ -75,6 +75,8 @@ export const DEFAULT_SETTINGS: Readonly<SimSettings> = Object.freeze({
   customerLimitPerEmployee: 50_000,
   groupListOwnerFilterThreshold: 1000,
   groupTransferSeconds: 2,
+  transferRefusalRate: 0,
+  groupTransfersPerOwnerPerDay: 300,
 });
 
 export interface SimulatorState {

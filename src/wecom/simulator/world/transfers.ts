@@ -30,6 +30,7 @@ const GROUP_ERRMSG: Record<number, string> = {
   90507: 'this chat is in inheritance',
   90508: 'this chat has been inherited',
   40128: 'this chat was transferred too often',
+  90506: 'the owner handed over too many chats today',
 };
 
 /**
@@ -136,14 +137,20 @@ export class TransferDesk {
     const now = core.nowSeconds();
     const failed: FailedChat[] = [];
     const fail = (chat_id: string, errcode: number) => failed.push({ chat_id, errcode, errmsg: GROUP_ERRMSG[errcode] ?? 'error' });
+    const handedToday = new Map<string, number>();
+    for (const r of world.groupTransfers) if (r.at > now - DAY) handedToday.set(r.old_owner, (handedToday.get(r.old_owner) ?? 0) + 1);
     for (const chatId of chatIds) {
       const g = world.liveGroup(chatId);
       if (!g) { fail(chatId, 90501); continue; }
+      // 300 per old owner per day is documented; its errcode is not (90506 is our stand-in).
+      if ((handedToday.get(g.owner) ?? 0) >= core.settings.groupTransfersPerOwnerPerDay) { fail(chatId, 90506); continue; }
+      const countHanded = () => handedToday.set(g.owner, (handedToday.get(g.owner) ?? 0) + 1);
       if (kind === 'resigned') {
         if (g.status === 2) { fail(chatId, 90507); continue; }
         if (g.status === 3 && world.activeEmployee(g.owner)) { fail(chatId, 90508); continue; }
         if (world.activeEmployee(g.owner)) { fail(chatId, 90500); continue; }
         if (g.owner === newOwner) { fail(chatId, 90504); continue; }
+        countHanded();
         g.status = 2;
         const due = now + core.settings.groupTransferSeconds;
         world.groupTransfers.push({ kind, chat_id: chatId, old_owner: g.owner, new_owner: newOwner, at: now, due, done: false });
@@ -153,6 +160,7 @@ export class TransferDesk {
         if (g.owner === newOwner) { fail(chatId, 90504); continue; }
         // Documented as "at most 2 times in 90 days"; the errcode for it is not documented (40128 is our stand-in).
         if (this.recentOnjobGroupTransfers(chatId, now) >= 2) { fail(chatId, 40128); continue; }
+        countHanded();
         world.groupTransfers.push({ kind, chat_id: chatId, old_owner: g.owner, new_owner: newOwner, at: now, due: now, done: true });
         this.handOver(g, newOwner);
       }
@@ -196,6 +204,14 @@ export class TransferDesk {
 
   private complete(t: TransferRecord): void {
     const { world, core } = this;
+    if (core.settings.transferRefusalRate > 0 && core.rng.chance(core.settings.transferRefusalRate)) {
+      t.status = 3;
+      t.takeover_time = 0;
+      core.emit(externalContactEvent(core.eventHeader(), 'transfer_fail', {
+        userId: t.takeover_userid, externalUserId: t.external_userid, failReason: 'customer_refused',
+      }));
+      return;
+    }
     const handRel = world.relation(t.handover_userid, t.external_userid);
     const alreadyFriends = world.relation(t.takeover_userid, t.external_userid) !== undefined;
     if (!alreadyFriends && world.relationsOf(t.takeover_userid).length >= core.settings.customerLimitPerEmployee) {
