@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { jsonRows } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db } from '../db/connection';
-import { recordCustomerTransfer, recordGroupTransfer } from '../ledger';
+import { recordCustomerTransfers, recordGroupTransfer, type CustomerTransfer } from '../ledger';
 import { readOrNothing } from '../ledger';
 import type { WeComClient } from '../wecom/client';
 import { finishIfDone, transferStatuses } from './sendHandover';
@@ -45,39 +46,53 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
         .orderBy(handoverItems.targetId)
         .for('update', { skipLocked: true });
       const plans = new Set<number>();
+      const moved: CustomerTransfer[] = [];
+      const updates: Array<{ id: number; status: ItemStatus; reason: string | null; errcode: number | null; final: boolean; takeover_at: string | null }> = [];
       for (const item of waiting) {
         const s = statuses.get(item.targetId);
         let out = s ? resultOutcome(s.status) : { status: 'waiting' as ItemStatus, reason: null };
         if (out.status === 'waiting' && !s && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS) {
           out = { status: 'expired', reason: 'WeCom never reported a result' };
         }
+        const takeoverAt = s?.takeover_time ? new Date(s.takeover_time * 1000).toISOString() : null;
         if (out.status === 'waiting') {
-          if (s?.takeover_time) await tx.update(handoverItems).set({ takeoverAt: new Date(s.takeover_time * 1000) }).where(eq(handoverItems.id, item.id));
+          if (takeoverAt) updates.push({ id: item.id, status: 'waiting', reason: null, errcode: null, final: false, takeover_at: takeoverAt });
           continue;
         }
         if (out.status === 'succeeded') {
-          await recordCustomerTransfer(tx, corpId, { fromUserId: item.fromUserId, toUserId: item.toUserId, externalUserId: item.targetId, kind: pair.kind, planId: item.planId });
+          moved.push({ fromUserId: item.fromUserId, toUserId: item.toUserId, externalUserId: item.targetId, kind: pair.kind, planId: item.planId });
         }
-        await tx.update(handoverItems)
-          .set({ status: out.status, reason: out.reason, errcode: s?.status ?? null, finalAt: now(), takeoverAt: s?.takeover_time ? new Date(s.takeover_time * 1000) : null })
-          .where(eq(handoverItems.id, item.id));
+        updates.push({ id: item.id, status: out.status, reason: out.reason, errcode: s?.status ?? null, final: true, takeover_at: takeoverAt });
         plans.add(item.planId);
         n++;
       }
+      if (updates.length) {
+        await tx.execute(sql`
+          update handover_items i set status = x.status,
+            reason = case when x.final then x.reason else i.reason end, errcode = case when x.final then x.errcode else i.errcode end,
+            takeover_at = x.takeover_at, final_at = case when x.final then ${now().toISOString()}::timestamptz else i.final_at end
+          from jsonb_to_recordset(${jsonRows(updates)}) as x(id bigint, status text, reason text, errcode int, final boolean, takeover_at timestamptz)
+          where i.id = any(${sql.param(updates.map((u) => u.id))}::bigint[]) and i.id = x.id`);
+      }
+      await recordCustomerTransfers(tx, corpId, moved);
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
       for (const planId of plans) await finishIfDone(tx, corpId, planId, now());
       return n;
     });
   }
 
-  // Groups: the owner in groupchat/get is the answer.
+  // Groups: being listed under the takeover's owner filter is the answer —
+  // one groupchat/list per takeover (1000 a page), not a groupchat/get per group.
   const groups = await db
     .select()
     .from(handoverItems)
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.status, 'waiting'), eq(handoverItems.type, 'group')));
+  const ownedBy = new Map<string, Set<string> | undefined>();
+  for (const to of new Set(groups.map((g) => g.toUserId))) ownedBy.set(to, await readOrNothing(() => groupsOwnedBy(client, to)));
   for (const item of groups) {
-    const g = await readOrNothing(() => client.groupChats.get(item.targetId));
-    const done = g?.owner === item.toUserId;
+    const owned = ownedBy.get(item.toUserId);
+    if (!owned) continue; // WeCom did not answer for this takeover: next round
+    const done = owned.has(item.targetId);
     const expired = !done && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS;
     if (!done && !expired) continue;
     await retryingTransaction(db, async (tx) => {
@@ -93,4 +108,11 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
     settled++;
   }
   return settled;
+}
+
+/** Chat ids WeCom lists with `owner` as their owner (a resigned transfer counts once status 3 has it moved). */
+async function groupsOwnedBy(client: WeComClient, owner: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const page of client.groupChats.iterate({ owner_filter: { userid_list: [owner] } })) for (const g of page.items) out.add(g.chat_id);
+  return out;
 }

@@ -21,12 +21,18 @@ interface Outcome {
   takeoverAt?: Date | null;
 }
 
+/** WeCom settles a transfer 24 h after the call; a little after that the customer is free again. */
+const PENDING_TRANSFER_RETRY_MS = 24 * 3600_000 + 10 * 60_000;
+
 /** Per-customer errcodes of transfer_customer (§4.7, §5.1, §6.2) → item outcome. */
-function customerOutcome(errcode: number): Pick<Outcome, 'status' | 'reason'> {
+function customerOutcome(errcode: number, now: Date): Pick<Outcome, 'status' | 'reason' | 'retryAt'> {
   switch (errcode) {
     case 0:
-    case 40129: // already being transferred: our own earlier call started it
       return { status: 'waiting', reason: null };
+    case 40129:
+      // Our own earlier attempt was looked up before this call, so it is another transfer —
+      // typically the same customer of a second departed rep. Try again once that one has ended.
+      return { status: 'pending', reason: 'the customer is already in another transfer: tried again once it has ended', retryAt: new Date(now.getTime() + PENDING_TRANSFER_RETRY_MS) };
     case 40099:
       return { status: 'takeover_limit', reason: "the takeover is at WeCom's customer cap" };
     case 40128:
@@ -118,7 +124,7 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
           // A customer WeCom did not mention was not started: say so rather than guess.
           outcomes.push(errcode === undefined
             ? { id: i.id, status: 'failed', reason: 'WeCom did not report on this customer', errcode: null }
-            : { id: i.id, ...customerOutcome(errcode), errcode: errcode || null });
+            : { id: i.id, ...customerOutcome(errcode, now()), errcode: errcode || null });
         }
       } else {
         const chatIds = toSend.map((i) => i.targetId);
@@ -165,7 +171,8 @@ async function recordOutcomes(db: Db, corpId: string, planId: number, owner: str
         final_at = case when x.final then ${now.toISOString()}::timestamptz else null end,
         attempts = case when x.status = 'pending' then 0 else i.attempts end
       from jsonb_to_recordset(${jsonRows(rows)}) as x(id bigint, status text, reason text, errcode int, available_at timestamptz, final boolean)
-      where i.id = x.id and i.corp_id = ${corpId} and i.locked_by = ${owner}`);
+      -- The id list lets the planner go by primary key rather than guess at the recordset.
+      where i.id = any(${sql.param(rows.map((r) => r.id))}::bigint[]) and i.id = x.id and i.corp_id = ${corpId} and i.locked_by = ${owner}`);
     await finishIfDone(tx, corpId, planId, now);
   });
 }
@@ -207,7 +214,7 @@ export async function finishIfDone(tx: Executor, corpId: string, planId: number,
     .set({ status: 'completed', finishedAt: now })
     .where(and(
       eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId), eq(handoverPlans.status, 'confirmed'),
-      sql`not exists (select 1 from handover_items i where i.plan_id = ${planId} and i.status in ('planned', 'pending', 'waiting'))`,
+      sql`not exists (select 1 from handover_items i where i.corp_id = ${corpId} and i.plan_id = ${planId} and i.status in ('planned', 'pending', 'waiting'))`,
     ))
     .returning({ id: handoverPlans.id });
   if (done.length === 0) return false;

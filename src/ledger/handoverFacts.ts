@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
 import { customerGroups, groupHistory } from './schema';
-import { applyRelations, endRelation, type Cause } from './writes/relations';
+import { applyRelations, endRelation, endRelations, type Cause } from './writes/relations';
 import { markDeparted } from './writes/directory';
 import { and, eq } from 'drizzle-orm';
 
@@ -82,14 +82,16 @@ export async function groupsOwnedBy(ex: Executor, corpId: string, userId: string
     order by g.chat_id`)).map((r) => ({ chatId: r.chat_id, name: r.name, status: r.status, ownerUserId: r.owner_user_id, recentTransfers: Number(r.n) }));
 }
 
-/** A completed customer transfer: the old relation ends as transferred, the takeover's is live — both in history. */
-export async function recordCustomerTransfer(
-  ex: Executor, corpId: string,
-  t: { fromUserId: string; toUserId: string; externalUserId: string; kind: 'onjob' | 'resigned'; planId: number },
-): Promise<void> {
+export interface CustomerTransfer { fromUserId: string; toUserId: string; externalUserId: string; kind: 'onjob' | 'resigned'; planId: number }
+
+/** Completed customer transfers: each old relation ends as transferred, the takeover's is live — both in history. */
+export async function recordCustomerTransfers(ex: Executor, corpId: string, transfers: CustomerTransfer[]): Promise<void> {
+  if (transfers.length === 0) return;
   const cause: Cause = { cause: 'handover' };
-  await endRelation(ex, corpId, t.fromUserId, t.externalUserId, 'transferred', cause, { kind: t.kind, planId: t.planId, to: t.toUserId });
-  await applyRelations(ex, corpId, [{ userId: t.toUserId, externalUserId: t.externalUserId }], cause);
+  await endRelations(ex, corpId, transfers.map((t) => ({
+    userId: t.fromUserId, externalUserId: t.externalUserId, detail: { kind: t.kind, planId: t.planId, to: t.toUserId },
+  })), 'transferred', cause);
+  await applyRelations(ex, corpId, transfers.map((t) => ({ userId: t.toUserId, externalUserId: t.externalUserId })), cause);
 }
 
 /** A completed group transfer: the new owner, with history. */

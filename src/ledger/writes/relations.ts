@@ -202,27 +202,52 @@ export async function endRelation(
   cause: Cause,
   detail?: Record<string, unknown>,
 ): Promise<{ changed: boolean; from: RelationStatus | null }> {
-  await ex.insert(externalContacts).values({ corpId, externalUserId }).onConflictDoNothing();
-  const [row] = await ex
-    .select()
-    .from(relations)
-    .where(and(eq(relations.corpId, corpId), eq(relations.userId, userId), eq(relations.externalUserId, externalUserId)))
-    .for('update');
-  if (row?.status === to) return { changed: false, from: to };
-  let relationId: number;
-  if (row) {
-    await ex.update(relations).set({ status: to, statusChangedAt: new Date(), updatedAt: new Date() }).where(eq(relations.id, row.id));
-    relationId = row.id;
-  } else {
-    const [created] = await ex.insert(relations).values({ corpId, userId, externalUserId, status: to }).returning({ id: relations.id });
-    relationId = created!.id;
+  const [changed] = await endRelations(ex, corpId, [{ userId, externalUserId, detail }], to, cause);
+  return changed ? { changed: true, from: changed.from } : { changed: false, from: to };
+}
+
+/** `endRelation` for many pairs in a few statements (a handover settles thousands at once). Returns the pairs that changed. */
+export async function endRelations(
+  ex: Executor,
+  corpId: string,
+  ends: Array<{ userId: string; externalUserId: string; detail?: Record<string, unknown> }>,
+  to: Exclude<RelationStatus, 'active'>,
+  cause: Cause,
+): Promise<Array<{ userId: string; externalUserId: string; from: RelationStatus | null }>> {
+  const wanted = new Map(ends.map((e) => [pairKey(e.userId, e.externalUserId), e]));
+  if (wanted.size === 0) return [];
+  const customerIds = [...new Set(ends.map((e) => e.externalUserId))];
+  await ex.execute(sql`
+    insert into external_contacts (corp_id, external_user_id) select ${corpId}, unnest(${textArray(customerIds)})
+    on conflict do nothing`);
+  const pairs = [...wanted.values()].map((e) => ({ user_id: e.userId, external_user_id: e.externalUserId }));
+  const existing = rowsOf<{ id: string | number; user_id: string; external_user_id: string; status: RelationStatus }>(await ex.execute(sql`
+    select r.id, r.user_id, r.external_user_id, r.status from relations r
+    join jsonb_to_recordset(${jsonRows(pairs)}) as x(user_id text, external_user_id text)
+      on r.user_id = x.user_id and r.external_user_id = x.external_user_id
+    where r.corp_id = ${corpId} order by r.id for update of r`));
+  const found = new Set(existing.map((r) => pairKey(r.user_id, r.external_user_id)));
+  const moving = existing.filter((r) => r.status !== to);
+  if (moving.length) {
+    await ex.execute(sql`update relations set status = ${to}, status_changed_at = now(), updated_at = now()
+      where id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
   }
-  await ex.insert(relationHistory).values({
-    corpId, relationId, userId, externalUserId, change: to, fromStatus: row?.status ?? null, toStatus: to,
-    cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId, detail: detail ?? null,
-  });
-  await refreshConnected(ex, corpId, [externalUserId]);
-  return { changed: true, from: row?.status ?? null };
+  const missing = pairs.filter((p) => !found.has(pairKey(p.user_id, p.external_user_id)));
+  const created = missing.length ? rowsOf<{ id: string | number; user_id: string; external_user_id: string }>(await ex.execute(sql`
+    insert into relations (corp_id, user_id, external_user_id, status)
+    select ${corpId}, x.user_id, x.external_user_id, ${to} from jsonb_to_recordset(${jsonRows(missing)}) as x(user_id text, external_user_id text)
+    returning id, user_id, external_user_id`)) : [];
+  const changed = [
+    ...moving.map((r) => ({ id: Number(r.id), userId: r.user_id, externalUserId: r.external_user_id, from: r.status as RelationStatus | null })),
+    ...created.map((r) => ({ id: Number(r.id), userId: r.user_id, externalUserId: r.external_user_id, from: null })),
+  ];
+  await appendRelationHistory(ex, changed.map((c) => ({
+    corpId, relationId: c.id, userId: c.userId, externalUserId: c.externalUserId, change: to, fromStatus: c.from, toStatus: to,
+    cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId,
+    detail: wanted.get(pairKey(c.userId, c.externalUserId))?.detail ?? null,
+  })));
+  await refreshConnected(ex, corpId, [...new Set(changed.map((c) => c.externalUserId))]);
+  return changed.map(({ userId, externalUserId, from }) => ({ userId, externalUserId, from }));
 }
 
 /**

@@ -64,6 +64,8 @@ export class TransferDesk {
     const { world, core } = this;
     const now = core.nowSeconds();
     const out: CustomerOutcome[] = [];
+    // One pass over the transfers per call, not one per customer.
+    const pending = new Set(world.transfers.filter((t) => t.status === 2).map((t) => t.external_userid));
     let takeoverLoad = world.relationsOf(takeover).length
       + world.transfers.filter((t) => t.takeover_userid === takeover && t.status === 2).length;
     for (const id of externalUserIds) {
@@ -71,7 +73,7 @@ export class TransferDesk {
       if (!world.customers.has(id)) errcode = 40096;
       else if (handover === takeover) errcode = 40130;
       else if (!world.relation(handover, id)) errcode = 40131;
-      else if (this.pendingFor(id)) errcode = 40129;
+      else if (pending.has(id)) errcode = 40129;
       else if (kind === 'onjob' && this.tooFrequent(id, now)) errcode = 40128;
       else if (!world.relation(takeover, id) && takeoverLoad >= core.settings.customerLimitPerEmployee) errcode = 40099;
       if (errcode === 0) {
@@ -80,6 +82,7 @@ export class TransferDesk {
           started_at: now, takeover_time: now + TRANSFER_DELAY_SECONDS,
         });
         this.nextDueMs = Math.min(this.nextDueMs, (now + TRANSFER_DELAY_SECONDS) * 1000);
+        pending.add(id);
         takeoverLoad += 1;
       }
       out.push({ external_userid: id, errcode });
