@@ -26,7 +26,6 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Failed attempts after which an inbound event is parked for a human. */
   EVENT_MAX_ATTEMPTS: int(8),
-  /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
   /** Takeover for the draft plan made when a rep leaves: 'leader' (their department leader) or a userid. */
   HANDOVER_DEFAULT_TAKEOVER: z.string().default('leader'),
   /** Confirm those automatic drafts without waiting for a manager. */
@@ -35,6 +34,7 @@ const EnvSchema = z.object({
   HANDOVER_CUSTOMER_CAP: int(50_000),
   /** Seconds between transfer_result polls. */
   HANDOVER_POLL_S: int(300),
+  /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
   SYNC_CRON: z.string().default('0 3 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
 });
 
