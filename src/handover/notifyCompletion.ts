@@ -15,11 +15,11 @@ export async function notifyCompletion(tx: Executor, corpId: string, planId: num
   const [plan] = await tx.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
   if (!plan) return;
   const counts = rowsOf<{ status: string; n: number }>(await tx.execute(sql`
-    select status, count(*)::int as n from handover_items where plan_id = ${planId} group by status order by status`));
+    select status, count(*)::int as n from handover_items where corp_id = ${corpId} and plan_id = ${planId} group by status order by status`));
   const succeeded = await tx
     .select({ toUserId: handoverItems.toUserId, type: handoverItems.type, targetId: handoverItems.targetId })
     .from(handoverItems)
-    .where(and(eq(handoverItems.planId, planId), eq(handoverItems.status, 'succeeded')))
+    .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId), eq(handoverItems.status, 'succeeded')))
     .orderBy(handoverItems.id);
   const names = await displayNames(tx, corpId, succeeded.filter((i) => i.type === 'customer').map((i) => i.targetId), succeeded.filter((i) => i.type === 'group').map((i) => i.targetId));
   const gained = succeeded.map((i) => ({ to_user_id: i.toUserId, type: i.type, name: names.get(i.targetId) ?? null }));
