@@ -11,13 +11,13 @@
  * BENCH_CUSTOMERS / BENCH_GROUPS resize it.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'drizzle-orm';
-import { openDatabase, rowsOf, type Database } from '../../src/db/connection';
+import { rowsOf } from '../../src/db/connection';
 import { confirmHandover, planHandover, pollHandoverResults, sendHandoverBatch, syncUnassigned } from '../../src/handover';
 import { SyncWorker } from '../../src/jobs/syncWorker';
 import { requestFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
+import { benchDatabase } from './benchDatabase';
 import { createWeComClient } from '../../src/wecom/client';
 import { createSimulator } from '../../src/wecom/simulator';
 
@@ -28,20 +28,6 @@ const TARGET_CUSTOMERS = int('BENCH_CUSTOMERS', 10_000);
 const TARGET_GROUPS = int('BENCH_GROUPS', 200);
 const REFUSAL_RATE = 0.05;
 
-async function benchDatabase(): Promise<{ database: Database; label: string; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return { database: await openDatabase({}), label: 'PGlite (in memory)', drop: async () => undefined };
-  const name = `lifelong_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(q).finally(() => c.end());
-  };
-  await admin(`create database ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { database: await openDatabase({ databaseUrl: u.toString() }), label: 'PostgreSQL server', drop: () => admin(`drop database ${name} with (force)`) };
-}
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 

@@ -8,31 +8,16 @@
  * else on in-memory PGlite. BENCH_EMPLOYEES / BENCH_CUSTOMERS / BENCH_GROUPS resize it.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/connection';
 import { SyncWorker } from '../../src/jobs/syncWorker';
 import { getSyncJob, requestFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
+import { benchDatabase } from './benchDatabase';
 import { createWeComClient } from '../../src/wecom/client';
 import { createSimulator } from '../../src/wecom/simulator';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const counts = { employees: int('BENCH_EMPLOYEES', 200), customers: int('BENCH_CUSTOMERS', 100_000), groups: int('BENCH_GROUPS', 1000), departments: 20, tagGroups: 6, tags: 40 };
 
-async function benchDatabase(): Promise<{ database: Database; label: string; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return { database: await openDatabase({}), label: 'PGlite (in memory)', drop: async () => undefined };
-  const name = `lifelong_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (q: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(q).finally(() => c.end());
-  };
-  await admin(`create database ${name}`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { database: await openDatabase({ databaseUrl: u.toString() }), label: 'PostgreSQL server', drop: () => admin(`drop database ${name} with (force)`) };
-}
 
 async function main() {
   let peakRss = process.memoryUsage().rss;

@@ -1,6 +1,6 @@
 import type { Db } from '../../../db/connection';
 import {
-  cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, syncUnassigned, unassignedOf,
+  cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, syncUnassigned, unassignedOf, type PlanInput,
 } from '../../../handover';
 import { AppError, notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
@@ -32,6 +32,8 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     if (!v) throw notFound(`handover ${id}`);
     return presentPlan(v);
   };
+  const draft = (actor: string, input: PlanInput) =>
+    d.db.transaction((tx) => planHandover(tx, input, { corpId: d.corpId, actor, now: new Date(), customerCap: d.customerCap }));
 
   api.route({
     method: 'post', path: '/api/handovers', status: 201, tags: ['handover'],
@@ -39,10 +41,10 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     body: CreateHandover, response: HandoverView,
     async handler({ body, actor }) {
       const who = mayManage(actor);
-      const id = await d.db.transaction((tx) => planHandover(tx, {
+      const id = await draft(who, {
         fromUserId: body.from, takeoverUserIds: body.takeovers, rule: body.rule, customers: body.customers, groups: body.groups,
         transferMessage: body.transferMessage, notifyUserIds: body.notifyUserIds,
-      }, { corpId: d.corpId, actor: who, now: new Date(), customerCap: d.customerCap }));
+      });
       return view(id);
     },
   });
@@ -104,10 +106,10 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
       const planIds: number[] = [];
       for (const rep of reps) {
         const ids = await unassignedOf(d.db, d.corpId, rep.userId);
-        planIds.push(await d.db.transaction((tx) => planHandover(tx, {
+        planIds.push(await draft(who, {
           fromUserId: rep.userId, takeoverUserIds: body.takeovers, rule: body.rule,
           customers: { mode: 'list', externalUserIds: ids }, groups: body.includeGroups ? { mode: 'all' } : { mode: 'none' },
-        }, { corpId: d.corpId, actor: who, now: new Date(), customerCap: d.customerCap })));
+        }));
       }
       return { planIds };
     },
