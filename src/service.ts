@@ -76,7 +76,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.workerPollMs });
-  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000 });
+  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
   routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => handoverSender.wake() }));
   const requestSync = async (trigger: string) => {
     const r = await requestFullSync(db, corpId, trigger);

@@ -1,8 +1,8 @@
-import { and, eq } from 'drizzle-orm';
-import type { Executor } from '../db/connection';
+import { and, eq, gte, or, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../db/connection';
 import type { HandlerRegistry } from '../events';
 import type { Config } from '../lib/config';
-import { employeeStates, leadersOf } from '../ledger';
+import { departedWithWork, employeeStates, leadersOf } from '../ledger';
 import { enqueueAppMessage } from '../notify';
 import type { WeComEvent } from '../wecom/callback/events';
 import { confirmHandover } from './confirmHandover';
@@ -10,7 +10,7 @@ import { planHandover } from './planHandover';
 import { finishIfDone } from './sendHandover';
 import { handoverItems, handoverPlans } from './schema';
 
-type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP'>;
+export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP'>;
 
 /**
  * transfer_fail is evidence, not the driver: it names only the takeover and
@@ -37,18 +37,21 @@ async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): P
  * A rep left: draft a resigned handover of all their customers and groups to
  * the configured default takeover (their department leader, or a named
  * successor), and ask the manager to confirm — or confirm it at once when
- * HANDOVER_AUTO_CONFIRM is set. Runs after the ledger marked the rep departed,
- * in the same transaction.
+ * HANDOVER_AUTO_CONFIRM is set. Once per rep: not again after an automatic
+ * draft (even a cancelled one) or a plan someone made since the rep left.
+ * Serialised per rep, so the callback path and the poller's sweep never both draft.
  */
-async function draftOnDeparture(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings, eventId: number): Promise<void> {
-  if (e.kind !== 'contact' || !e.userId) return;
-  const from = e.userId;
-  const existing = await tx.select({ id: handoverPlans.id }).from(handoverPlans)
-    .where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.fromUserId, from), eq(handoverPlans.automatic, true)));
-  if (existing.length) return; // a replayed event
+export async function draftOnDeparture(tx: Executor, corpId: string, from: string, s: HandoverSettings, sourceKey: string): Promise<number | undefined> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`handover-draft:${corpId}:${from}`}))`);
+  const departedAt = (await employeeStates(tx, corpId, [from])).get(from)?.departedAt ?? new Date(0);
+  const [existing] = await tx.select({ id: handoverPlans.id }).from(handoverPlans)
+    .where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.fromUserId, from),
+      or(eq(handoverPlans.automatic, true), gte(handoverPlans.createdAt, departedAt))))
+    .limit(1);
+  if (existing) return undefined;
   const leaders = await leadersOf(tx, corpId, from);
   const takeover = s.HANDOVER_DEFAULT_TAKEOVER === 'leader' ? leaders[0] : s.HANDOVER_DEFAULT_TAKEOVER;
-  if (!takeover) return; // nobody to default to: the unassigned pool shows them
+  if (!takeover) return undefined; // nobody to default to: the unassigned pool shows them
   const now = new Date();
   const planId = await planHandover(
     tx,
@@ -58,12 +61,26 @@ async function draftOnDeparture(tx: Executor, e: WeComEvent, corpId: string, s: 
   const name = (await employeeStates(tx, corpId, [from])).get(from)?.name || from;
   if (s.HANDOVER_AUTO_CONFIRM) {
     await confirmHandover(tx, corpId, planId, 'system', now);
-    return;
+    return planId;
   }
   await enqueueAppMessage(tx, corpId, {
-    toUserIds: leaders.length ? leaders : [takeover], purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${eventId}`,
+    toUserIds: leaders.length ? leaders : [takeover], purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${sourceKey}`,
     content: `[Lifelong] ${name} has left. A handover of their customers and groups to ${takeover} is drafted as #${planId}: please review and confirm it in Lifelong.`,
   });
+  return planId;
+}
+
+/**
+ * Departures the ledger learned of without a delete_user callback (a full
+ * sync, the unassigned list) get their draft here, from the poller's round.
+ */
+export async function draftMissedDepartures(db: Db, corpId: string, s: HandoverSettings): Promise<number[]> {
+  const drafted: number[] = [];
+  for (const rep of await departedWithWork(db, corpId)) {
+    const id = await db.transaction((tx) => draftOnDeparture(tx, corpId, rep.userId, s, `sweep:${rep.departedAt.getTime()}`));
+    if (id !== undefined) drafted.push(id);
+  }
+  return drafted;
 }
 
 export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings): void {
@@ -71,6 +88,8 @@ export function registerHandoverHandlers(registry: HandlerRegistry, settings: Ha
     apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId),
   });
   registry.on('change_contact:delete_user', {
-    apply: (tx, e, _p, ctx) => draftOnDeparture(tx, e, ctx.corpId, settings, ctx.eventId),
+    apply: async (tx, e, _p, ctx) => {
+      if (e.kind === 'contact' && e.userId) await draftOnDeparture(tx, ctx.corpId, e.userId, settings, `event:${ctx.eventId}`);
+    },
   });
 }

@@ -4,6 +4,6 @@ export { planHandover, type PlanInput, type DistributionRule } from './planHando
 export { confirmHandover, cancelHandover, GROUPS_PER_OWNER_PER_DAY } from './confirmHandover';
 export { sendHandoverBatch, BATCH_SIZE } from './sendHandover';
 export { pollHandoverResults } from './pollResults';
-export { registerHandoverHandlers } from './handlers';
+export { registerHandoverHandlers, draftMissedDepartures, draftOnDeparture, type HandoverSettings } from './handlers';
 export { syncUnassigned, listUnassigned, unassignedOf, type UnassignedRep } from './unassigned';
 export { getPlan, listPlans, listAudit, type PlanRow, type ItemRow } from './queries';

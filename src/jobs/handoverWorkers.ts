@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection';
-import { pollHandoverResults, sendHandoverBatch } from '../handover';
+import { draftMissedDepartures, pollHandoverResults, sendHandoverBatch, type HandoverSettings } from '../handover';
 import type { Logger } from '../lib/logger';
 import type { WeComClient } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
@@ -10,6 +10,11 @@ interface HandoverWorkerOptions {
   client: WeComClient;
   log: Logger;
   pollMs?: number;
+}
+
+interface HandoverPollerOptions extends HandoverWorkerOptions {
+  /** Drafting rules for departures found without a callback. */
+  settings: HandoverSettings;
 }
 
 /** Hands confirmed items to WeCom, a batch of ≤100 per cycle (outbox). */
@@ -23,13 +28,18 @@ export class HandoverSender extends LoopWorker {
   }
 }
 
-/** Polls transfer results until every waiting item is final (HANDOVER_POLL_S apart). */
+/**
+ * Every HANDOVER_POLL_S: drafts plans for departures the ledger found without
+ * a callback, then polls transfer results until every waiting item is final.
+ */
 export class HandoverPoller extends LoopWorker {
-  constructor(private readonly o: HandoverWorkerOptions) {
+  constructor(private readonly o: HandoverPollerOptions) {
     super('handover-poller', o.log, o.pollMs ?? 300_000);
   }
 
   async runOnce(): Promise<number> {
+    const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings);
+    if (drafted.length) this.o.log.info({ plans: drafted }, 'drafted handovers for departures found by sync');
     await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => new Date());
     // Always wait the interval: results change on WeCom's clock, not ours.
     return 0;

@@ -133,3 +133,18 @@ export async function markAwaitingHandover(ex: Executor, corpId: string, userId:
   if (r && r.status !== 'active') return;
   await endRelation(ex, corpId, userId, externalUserId, 'awaiting_handover', { cause: 'sync' }, { source: 'get_unassigned_list' });
 }
+
+/**
+ * Reps who left within WeCom's one-year window and still have customers
+ * awaiting handover or groups whose owner left — however we learned of it
+ * (callback, sync, unassigned list).
+ */
+export async function departedWithWork(ex: Executor, corpId: string): Promise<Array<{ userId: string; departedAt: Date }>> {
+  const rows = rowsOf<{ user_id: string; departed_at: Date | string }>(await ex.execute(sql`
+    select e.user_id, e.departed_at from employees e
+    where e.corp_id = ${corpId} and e.status = 'departed' and e.departed_at > now() - interval '1 year'
+      and (exists (select 1 from relations r where r.corp_id = e.corp_id and r.user_id = e.user_id and r.status = 'awaiting_handover')
+        or exists (select 1 from customer_groups g where g.corp_id = e.corp_id and g.owner_user_id = e.user_id and g.status = 'owner_departed'))
+    order by e.departed_at, e.user_id`));
+  return rows.map((r) => ({ userId: r.user_id, departedAt: new Date(r.departed_at) }));
+}

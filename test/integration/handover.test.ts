@@ -295,3 +295,36 @@ describe('fully automatic, through the service workers', () => {
     expect(done.counts.succeeded).toBe(done.items.length - (done.counts.skipped ?? 0));
   });
 });
+
+describe('departures found without a callback', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 83, env });
+    await w.service.handoverSender.stop();
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('a departure the nightly sync finds is drafted once by the poller; one a manager already planned is left alone', async () => {
+    const [a, b, takeover] = reps(w);
+    w.sim.act('employeeLeaves', { userid: a, deliver: 'drop' });
+    w.sim.act('employeeLeaves', { userid: b, deliver: 'drop' });
+    await syncNow(w);
+    const { body: before } = await getJson(`${w.service.url}/api/handovers`);
+    expect(before.items).toEqual([]);
+    // A manager plans b's customers by hand before the poller comes round.
+    const manual = await post(w, '/api/handovers', { from: b, takeovers: [takeover], rule: 'one', customers: { mode: 'all' }, groups: { mode: 'none' } });
+    expect(manual.status).toBe(201);
+
+    await w.service.handoverPoller.runOnce();
+    await w.service.handoverPoller.runOnce();
+    const { body: after } = await getJson(`${w.service.url}/api/handovers`);
+    const drafts = after.items.filter((p: any) => p.automatic);
+    expect(drafts.map((p: any) => p.from)).toEqual([a]);
+    expect(drafts[0]).toMatchObject({ kind: 'resigned', status: 'draft' });
+    const { body: plan } = await getJson(`${w.service.url}/api/handovers/${drafts[0].id}`);
+    expect(plan.items.filter((i: any) => i.type === 'customer').length).toBe(w.sim.truth().relations.filter((r) => r.userid === a).length);
+    expect(after.items.filter((p: any) => p.from === b)).toHaveLength(1);
+  });
+});
