@@ -74,6 +74,8 @@ export const handoverItems = pgTable(
     // The sender's claim: pending items by batch key.
     index('handover_items_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`),
     index('handover_items_waiting').on(t.corpId, t.fromUserId, t.toUserId).where(sql`status = 'waiting'`),
+    // "Is this customer in another transfer right now?" before each claim.
+    index('handover_items_waiting_target').on(t.corpId, t.targetId).where(sql`status = 'waiting'`),
     // A customer or group of one source rep is in at most one open plan.
     uniqueIndex('handover_items_open_target').on(t.corpId, t.type, t.targetId, t.fromUserId).where(sql`status in ('planned', 'pending', 'waiting')`),
   ],

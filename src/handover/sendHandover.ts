@@ -1,11 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { jsonRows } from '../db/bulk';
+import { jsonRows, textArray } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db, type Executor } from '../db/connection';
 import { claimRows } from '../db/workRow';
 import { errorMessage } from '../lib/errors';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
 import { notifyCompletion } from './notifyCompletion';
 import { handoverAudit, handoverItems, handoverPlans, type ItemStatus } from './schema';
+
+type HandoverItem = typeof handoverItems.$inferSelect;
 
 /** WeCom's maximum per call: 100 customers (transfer_customer) or 100 chats (groupchat/transfer). */
 export const BATCH_SIZE = 100;
@@ -91,7 +93,8 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
     orderBy: sql`id`,
   });
   if (ids.length === 0) return 0;
-  const items = await db.select().from(handoverItems).where(inArray(handoverItems.id, ids));
+  const claimed = await db.select().from(handoverItems).where(inArray(handoverItems.id, ids));
+  const items = await holdBackCustomersInTransfer(db, corpId, owner, claimed);
   const [plan] = await db.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
   if (!plan) return 0;
   const from = plan.fromUserId;
@@ -154,6 +157,28 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
   }
   await recordOutcomes(db, corpId, planId, owner, outcomes, now());
   return ids.length;
+}
+
+/** How often a held-back item looks again whether the customer's other transfer has ended (no WeCom call). */
+const HOLD_BACK_MS = 3600_000;
+
+/**
+ * WeCom lets a customer be in one transfer at a time (40129): the same
+ * customer of two departed reps waits, unsent, until the first transfer has
+ * ended. Held-back items are released (their claim undone) for a later look.
+ */
+async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string, items: HandoverItem[]): Promise<HandoverItem[]> {
+  const customers = items.filter((i) => i.type === 'customer');
+  if (customers.length === 0) return items;
+  const busy = new Set(rowsOf<{ target_id: string }>(await db.execute(sql`
+    select target_id from handover_items where corp_id = ${corpId} and type = 'customer' and status = 'waiting'
+      and target_id = any(${textArray(customers.map((i) => i.targetId))})`)).map((r) => r.target_id));
+  const held = customers.filter((i) => busy.has(i.targetId)).map((i) => i.id);
+  if (held.length === 0) return items;
+  await db.execute(sql`update handover_items set locked_until = null, attempts = attempts - 1,
+      available_at = now() + make_interval(secs => ${HOLD_BACK_MS / 1000}), reason = 'the customer is in another transfer: sent once it has ended'
+    where id = any(${sql.param(held)}::bigint[]) and locked_by = ${owner}`);
+  return items.filter((i) => !held.includes(i.id));
 }
 
 /** Records outcomes only for items whose lease is still ours. */

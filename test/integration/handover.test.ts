@@ -328,3 +328,50 @@ describe('departures found without a callback', () => {
     expect(after.items.filter((p: any) => p.from === b)).toHaveLength(1);
   });
 });
+
+describe('a customer shared by two departed reps', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 89, env: { ...env, HANDOVER_DEFAULT_TAKEOVER: 'nobody-by-default' } });
+    await w.service.handoverSender.stop();
+    await w.service.handoverPoller.stop();
+    await syncNow(w);
+  });
+  afterAll(() => w.close());
+
+  it('is held back, unsent, while its first transfer runs, then sent: one transfer call per reassignment', async () => {
+    const t = w.sim.truth();
+    const live = reps(w);
+    const owners = new Map<string, string[]>();
+    for (const r of t.relations) if (live.includes(r.userid)) owners.set(r.external_userid, [...(owners.get(r.external_userid) ?? []), r.userid]);
+    const [customer, [a, b]] = [...owners].find(([, us]) => us.length >= 2)! as [string, string[]];
+    const takeover = live.find((u) => !owners.get(customer)!.includes(u))!;
+    for (const u of [a!, b!]) w.sim.act('employeeLeaves', { userid: u });
+    await settle(w);
+    const ids: number[] = [];
+    for (const from of [a, b]) {
+      const { body } = await post(w, '/api/handovers', { from, takeovers: [takeover], customers: { mode: 'list', externalUserIds: [customer] }, groups: { mode: 'none' } });
+      expect(body.items[0]).toMatchObject({ status: 'planned' });
+      expect((await post(w, `/api/handovers/${body.id}/confirm`)).status).toBe(200);
+      ids.push(body.id);
+    }
+    const now = () => new Date();
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', now)) > 0);
+    const item = async (id: number) => (await getJson(`${w.service.url}/api/handovers/${id}`)).body.items[0];
+    expect(await item(ids[0]!)).toMatchObject({ status: 'waiting' });
+    expect(await item(ids[1]!)).toMatchObject({ status: 'pending', reason: expect.stringMatching(/another transfer/) });
+    expect(w.sim.calls.count('externalcontact/resigned/transfer_customer')).toBe(1);
+
+    // A day later the first transfer is final; the held item goes on its next look.
+    w.sim.advanceTime(25 * 3600_000);
+    await pollHandoverResults(database.db, w.service.client, w.corpId, now);
+    await database.db.execute(sql`update handover_items set available_at = now() where plan_id = ${ids[1]!}`);
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', now)) > 0);
+    w.sim.advanceTime(25 * 3600_000);
+    await pollHandoverResults(database.db, w.service.client, w.corpId, now);
+    expect(w.sim.calls.count('externalcontact/resigned/transfer_customer')).toBe(2);
+    expect((await item(ids[0]!)).status).toBe('succeeded');
+    expect((await item(ids[1]!)).status).toBe('succeeded');
+    expect(w.sim.truth().relations.filter((r) => r.external_userid === customer && [a, b].includes(r.userid))).toEqual([]);
+  });
+});

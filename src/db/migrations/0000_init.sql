@@ -313,6 +313,7 @@ CREATE INDEX "handover_audit_plan" ON "handover_audit" USING btree ("corp_id","p
 CREATE INDEX "handover_items_plan" ON "handover_items" USING btree ("corp_id","plan_id","id");--> statement-breakpoint
 CREATE INDEX "handover_items_claim" ON "handover_items" USING btree ("corp_id","available_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "handover_items_waiting" ON "handover_items" USING btree ("corp_id","from_user_id","to_user_id") WHERE status = 'waiting';--> statement-breakpoint
+CREATE INDEX "handover_items_waiting_target" ON "handover_items" USING btree ("corp_id","target_id") WHERE status = 'waiting';--> statement-breakpoint
 CREATE UNIQUE INDEX "handover_items_open_target" ON "handover_items" USING btree ("corp_id","type","target_id","from_user_id") WHERE status in ('planned', 'pending', 'waiting');--> statement-breakpoint
 CREATE INDEX "handover_plans_recent" ON "handover_plans" USING btree ("corp_id","id");--> statement-breakpoint
 CREATE INDEX "handover_plans_from" ON "handover_plans" USING btree ("corp_id","from_user_id");--> statement-breakpoint
