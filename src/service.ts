@@ -17,6 +17,9 @@ import { SyncWorker } from './jobs/syncWorker';
 import { HandoverPoller, HandoverSender } from './jobs/handoverWorkers';
 import { registerHandoverHandlers } from './handover';
 import { handoverRoutes } from './http/routes/handover/routes';
+import { archiveRecordRoutes } from './http/routes/archive/recordRoutes';
+import { archiveValueRoutes } from './http/routes/archive/valueRoutes';
+import { segmentRoutes } from './http/routes/segments/routes';
 import { createWeComClient, type WeComClient, type WeComClientOptions } from './wecom/client';
 
 export interface ServiceOptions {
@@ -85,6 +88,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   };
   routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
   warnings.push(() => latestSyncWarnings(db, corpId));
+  routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
 
   const worker = new EventWorker({
     db: database.db,
