@@ -5,8 +5,10 @@ export { runFullSync, LeaseLost, SyncPaused, PHASES, type Phase, type FullSyncDe
 export { requestFullSync, getSyncJob, latestSyncWarnings, viewOf, SYNC_JOBS_TABLE, type SyncJobView } from './sync/syncJobs';
 export { applyRelations, endRelation, upsertContacts, refreshConnected, type Cause, type RelationFacts, type ContactFacts } from './writes/relations';
 export { applyGroupDetail, endGroup } from './writes/groups';
+export { applyMarkedTags } from './writes/tags';
 export { markDeparted, leadersOf, applyEmployee } from './writes/directory';
 export { raiseAlert, type AlertKind } from './writes/alerts';
 export { PERMISSION_ERRCODES, permissionWarning, readOrNothing, type PermissionWarning } from './wecomReads';
 export * from './queries';
 export * from './handoverFacts';
+export * from './archiveFacts';

@@ -39,3 +39,24 @@ export async function markTagOrGroupDeleted(ex: Executor, corpId: string, id: st
     .set({ deletedAt: new Date() })
     .where(and(eq(tags.corpId, corpId), sql`(${tags.tagId} = ${id} or ${tags.groupId} = ${id})`, sql`${tags.deletedAt} is null`));
 }
+
+/**
+ * Mirrors a mark_tag WeCom accepted onto the relation's tags (API tag writes
+ * emit no callback, so the ledger learns it from the caller).
+ */
+export async function applyMarkedTags(
+  ex: Executor,
+  corpId: string,
+  m: { userId: string; externalUserId: string; add: string[]; remove: string[] },
+): Promise<void> {
+  const rel = sql`(select id from relations where corp_id = ${corpId} and user_id = ${m.userId} and external_user_id = ${m.externalUserId})`;
+  if (m.add.length) {
+    await ex.execute(sql`
+      insert into relation_tags (corp_id, relation_id, tag_id)
+      select ${corpId}, ${rel}, t from unnest(${sql.param(m.add)}::text[]) t where ${rel} is not null
+      on conflict do nothing`);
+  }
+  if (m.remove.length) {
+    await ex.execute(sql`delete from relation_tags where corp_id = ${corpId} and relation_id = ${rel} and tag_id = any(${sql.param(m.remove)}::text[])`);
+  }
+}

@@ -1,7 +1,16 @@
+import {
+  createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, setStageRules, stageFunnel,
+  stageOf, type AutoTagRule, type WarningKind,
+} from '../../../archive';
 import type { Db } from '../../../db/connection';
 import type { Config } from '../../../lib/config';
+import { AppError, notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
-import type { ApiRouter } from '../../apiRouter';
+import type { Actor, ApiRouter } from '../../apiRouter';
+import {
+  AutoTagRuleList, AutoTagRuleView, CreateAutoTagRule, CustomerParams, Deleted, Funnel, RecomputeView, RuleIdParams, ScoreView, StageRules,
+  WarningList, WarningQuery,
+} from './valueSchema';
 
 export interface ArchiveValueRoutesDeps {
   db: Db;
@@ -10,7 +19,101 @@ export interface ArchiveValueRoutesDeps {
   config: Config;
 }
 
+const isManager = (actor: Actor) => actor.role === 'admin' || actor.role === 'manager';
+function mayManage(actor: Actor): void {
+  if (!isManager(actor)) throw new AppError('forbidden', 'only managers and admins may change archive settings');
+}
+
+const presentRule = (r: AutoTagRule) => ({
+  id: r.id, name: r.name, rule: r.rule, tagId: r.tagId, action: r.action, enabled: r.enabled, createdAt: r.createdAt.toISOString(),
+});
+
 /** RFM scores, stages, warnings, auto-tag rules. */
-export function archiveValueRoutes(_api: ApiRouter, _d: ArchiveValueRoutesDeps): void {
-  // filled in by the capability
+export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): void {
+  api.route({
+    method: 'post', path: '/api/scores/recompute', tags: ['archive'],
+    summary: 'Recompute scores, stages, warnings and auto-tags now (409 while another run holds the lock); answers the summary with timings',
+    response: RecomputeView,
+    async handler({ actor }) {
+      mayManage(actor);
+      return recomputeArchive(d.db, d.corpId, new Date());
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/scores/:externalUserId', tags: ['archive'], summary: "A customer's RFM scores, value tier and lifecycle stage",
+    params: CustomerParams, response: ScoreView,
+    async handler({ params }) {
+      const s = await getScore(d.db, d.corpId, params.externalUserId);
+      if (!s) throw notFound(`scores of ${params.externalUserId}`);
+      const st = await stageOf(d.db, d.corpId, params.externalUserId);
+      return {
+        externalUserId: s.externalUserId, recencyDays: s.recencyDays, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
+        tier: s.tier, computedAt: s.computedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
+      };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/stages/funnel', tags: ['archive'], summary: 'Customers per lifecycle stage', response: Funnel,
+    handler: async () => ({ stages: await stageFunnel(d.db, d.corpId) }),
+  });
+
+  api.route({
+    method: 'get', path: '/api/stages/rules', tags: ['archive'], summary: 'The stage rules in force (defaults until set)', response: StageRules,
+    handler: () => getStageRules(d.db, d.corpId),
+  });
+
+  api.route({
+    method: 'put', path: '/api/stages/rules', tags: ['archive'], summary: 'Replace the stage rules (applied from the next recompute)',
+    body: StageRules, response: StageRules,
+    async handler({ body, actor }) {
+      mayManage(actor);
+      return setStageRules(d.db, d.corpId, body);
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/warnings', tags: ['archive'],
+    summary: 'Unresolved churn warnings, newest first (tier=key: at-risk key accounts); reps see only their own',
+    query: WarningQuery, response: WarningList,
+    async handler({ query, actor }) {
+      const items = await listWarnings(d.db, d.corpId, {
+        kind: query.kind as WarningKind | undefined, tier: query.tier, limit: query.limit, before: query.before,
+        userId: isManager(actor) ? undefined : actor.id,
+      });
+      return {
+        items: items.map((w) => ({
+          id: w.id, externalUserId: w.externalUserId, name: w.name, userId: w.userId, kind: w.kind, tier: w.tier, stage: w.stage,
+          detail: w.detail, createdAt: w.createdAt.toISOString(), digestSentAt: w.digestSentAt?.toISOString() ?? null,
+        })),
+        nextBefore: items.length === query.limit ? items.at(-1)!.id : null,
+      };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/auto-tag-rules', status: 201, tags: ['archive'],
+    summary: 'Create an auto-tag rule: when the segment rule holds, add/remove the corp tag (applied on recompute)',
+    body: CreateAutoTagRule, response: AutoTagRuleView,
+    async handler({ body, actor }) {
+      mayManage(actor);
+      return presentRule(await createAutoTagRule(d.db, d.corpId, { ...body, rule: body.rule }));
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/auto-tag-rules', tags: ['archive'], summary: 'Auto-tag rules, newest first', response: AutoTagRuleList,
+    handler: async () => ({ items: (await listAutoTagRules(d.db, d.corpId)).map(presentRule) }),
+  });
+
+  api.route({
+    method: 'delete', path: '/api/auto-tag-rules/:id', tags: ['archive'], summary: 'Delete an auto-tag rule (tags already set stay)',
+    params: RuleIdParams, response: Deleted,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      if (!(await deleteAutoTagRule(d.db, d.corpId, params.id))) throw notFound(`auto-tag rule ${params.id}`);
+      return { deleted: true as const };
+    },
+  });
 }

@@ -1,7 +1,15 @@
 import type { Db } from '../../../db/connection';
+import { AppError, notFound } from '../../../lib/errors';
 import type { Config } from '../../../lib/config';
+import {
+  createSegment, deleteSegment, getSegment, listSegments, materialiseSegment, membersOf, parseRule, previewSegment, updateSegment,
+} from '../../../segments';
 import type { WeComClient } from '../../../wecom/client';
-import type { ApiRouter } from '../../apiRouter';
+import type { Actor, ApiRouter } from '../../apiRouter';
+import { presentSegment } from '../../presenters/segments';
+import {
+  CreateSegment, Deleted, MemberList, MembersQuery, PreviewBody, PreviewView, SegmentIdParams, SegmentList, SegmentView, UpdateSegment,
+} from './schema';
 
 export interface SegmentRoutesDeps {
   db: Db;
@@ -10,7 +18,86 @@ export interface SegmentRoutesDeps {
   config: Config;
 }
 
+/** Anyone signed in may preview and read segments; managers and admins save, change and materialise them. */
+function mayManage(actor: Actor): string {
+  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage segments');
+  return actor.id;
+}
+
 /** Segments: preview, CRUD, materialise. */
-export function segmentRoutes(_api: ApiRouter, _d: SegmentRoutesDeps): void {
-  // filled in by the capability
+export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
+  const load = async (id: number) => {
+    const s = await getSegment(d.db, d.corpId, id);
+    if (!s) throw notFound(`segment ${id}`);
+    return s;
+  };
+
+  api.route({
+    method: 'post', path: '/api/segments/preview', tags: ['segments'],
+    summary: 'How many customers a rule matches now, with a sample (400 invalid_rule names the bad path)',
+    body: PreviewBody, response: PreviewView,
+    handler: ({ body }) =>
+      previewSegment(d.db, d.corpId, parseRule(body.rule), new Date(), body.sampleSize, { includeDisconnected: body.includeDisconnected }),
+  });
+
+  api.route({
+    method: 'post', path: '/api/segments', status: 201, tags: ['segments'], summary: 'Save a segment (name unique per corp: 409)',
+    body: CreateSegment, response: SegmentView,
+    async handler({ body, actor }) {
+      const who = mayManage(actor);
+      return presentSegment(await createSegment(d.db, d.corpId, body, who, new Date()));
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/segments', tags: ['segments'], summary: 'Saved segments, by name', response: SegmentList,
+    handler: async () => ({ items: (await listSegments(d.db, d.corpId)).map(presentSegment) }),
+  });
+
+  api.route({
+    method: 'get', path: '/api/segments/:id', tags: ['segments'], summary: 'One saved segment', params: SegmentIdParams, response: SegmentView,
+    handler: async ({ params }) => presentSegment(await load(params.id)),
+  });
+
+  api.route({
+    method: 'put', path: '/api/segments/:id', tags: ['segments'], summary: 'Change a segment (name, description, rule)',
+    params: SegmentIdParams, body: UpdateSegment, response: SegmentView,
+    async handler({ params, body, actor }) {
+      mayManage(actor);
+      return presentSegment(await updateSegment(d.db, d.corpId, params.id, body, new Date()));
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/api/segments/:id', tags: ['segments'], summary: 'Delete a segment and its materialised members',
+    params: SegmentIdParams, response: Deleted,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      await deleteSegment(d.db, d.corpId, params.id);
+      return { deleted: true as const };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/segments/:id/materialise', tags: ['segments'],
+    summary: 'Replace the stored members with who the rule matches now',
+    params: SegmentIdParams, response: SegmentView,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      return presentSegment(await materialiseSegment(d.db, d.corpId, params.id, new Date()));
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/segments/:id/members', tags: ['segments'], summary: 'Materialised members, paged by cursor',
+    params: SegmentIdParams, query: MembersQuery, response: MemberList,
+    async handler({ params, query }) {
+      await load(params.id);
+      const page = await membersOf(d.db, d.corpId, params.id, query);
+      return {
+        items: page.items.map((m) => ({ externalUserId: m.externalUserId, name: m.name, materialisedAt: m.materialisedAt.toISOString() })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  });
 }

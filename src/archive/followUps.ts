@@ -1,0 +1,84 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { textArray } from '../db/bulk';
+import { rowsOf, type Db, type Executor } from '../db/connection';
+import { contactNames } from '../ledger';
+import { enqueueAppMessage } from '../notify';
+import { assertCustomer } from './customers';
+import { followUps } from './schema';
+
+export const FOLLOW_UP_CHANNELS = ['wecom_chat', 'phone', 'visit', 'email', 'other'] as const;
+export type FollowUpChannel = (typeof FOLLOW_UP_CHANNELS)[number];
+export type FollowUpRow = typeof followUps.$inferSelect;
+
+export interface FollowUpInput {
+  externalUserId: string;
+  /** The rep who followed up. */
+  userId: string;
+  at?: Date;
+  channel: FollowUpChannel;
+  content: string;
+  /** With a date the note becomes a reminder to its rep when due. */
+  nextFollowUpAt?: Date | null;
+}
+
+export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput): Promise<FollowUpRow> {
+  await assertCustomer(ex, corpId, f.externalUserId);
+  const [row] = await ex
+    .insert(followUps)
+    .values({
+      corpId, externalUserId: f.externalUserId, userId: f.userId, channel: f.channel, content: f.content,
+      nextFollowUpAt: f.nextFollowUpAt ?? null, ...(f.at ? { at: f.at } : {}),
+    })
+    .returning();
+  return row!;
+}
+
+/** A customer's follow-ups, newest first (keyset on id). */
+export async function listFollowUps(ex: Executor, corpId: string, externalUserId: string, q: { before?: number; limit: number }): Promise<FollowUpRow[]> {
+  const conds = [eq(followUps.corpId, corpId), eq(followUps.externalUserId, externalUserId)];
+  if (q.before !== undefined) conds.push(lt(followUps.id, q.before));
+  return ex.select().from(followUps).where(and(...conds)).orderBy(desc(followUps.id)).limit(q.limit);
+}
+
+/** Due notes claimed per run; the rest wait for the next run. */
+export const REMIND_BATCH = 5000;
+const MAX_LISTED = 30;
+
+/**
+ * For due follow-ups not yet reminded: ONE app message per rep listing their
+ * due customers. Exactly once: the notes are claimed FOR UPDATE SKIP LOCKED
+ * (a second instance skips them) and marked reminded in the transaction that
+ * enqueues the message, so they commit together.
+ */
+export async function remindDueFollowUps(db: Db, corpId: string, now: Date): Promise<{ reps: number; notes: number }> {
+  return db.transaction(async (tx) => {
+    const due = rowsOf<{ id: string | number; user_id: string; external_user_id: string; next_follow_up_at: string | Date }>(await tx.execute(sql`
+      select id, user_id, external_user_id, next_follow_up_at from follow_ups
+      where corp_id = ${corpId} and reminded_at is null and next_follow_up_at is not null and next_follow_up_at <= ${now.toISOString()}::timestamptz
+      order by next_follow_up_at, id
+      limit ${REMIND_BATCH}
+      for update skip locked`));
+    if (due.length === 0) return { reps: 0, notes: 0 };
+    const names = await contactNames(tx, corpId, due.map((d) => d.external_user_id));
+    const byRep = new Map<string, typeof due>();
+    for (const d of due) byRep.set(d.user_id, [...(byRep.get(d.user_id) ?? []), d]);
+    for (const [userId, notes] of byRep) {
+      const customers = [...new Set(notes.map((n) => n.external_user_id))];
+      const listed = customers.slice(0, MAX_LISTED).map((c) => `- ${names.get(c) ?? c}`);
+      if (customers.length > MAX_LISTED) listed.push(`… and ${customers.length - MAX_LISTED} more`);
+      const ids = notes.map((n) => Number(n.id));
+      await enqueueAppMessage(tx, corpId, {
+        toUserIds: [userId],
+        purpose: 'follow_up_reminder',
+        // Each note is reminded once, so its smallest id names this message for good.
+        sourceKey: `follow_up_due:${userId}:${Math.min(...ids)}`,
+        content: `[Lifelong] Follow-ups due with ${customers.length} customer${customers.length === 1 ? '' : 's'}:\n${listed.join('\n')}`,
+        detail: { followUpIds: ids, externalUserIds: customers },
+      });
+    }
+    await tx.execute(sql`
+      update follow_ups set reminded_at = ${now.toISOString()}::timestamptz
+      where corp_id = ${corpId} and id = any(${textArray(due.map((d) => String(d.id)))}::bigint[])`);
+    return { reps: byRep.size, notes: due.length };
+  });
+}

@@ -1,0 +1,16 @@
+/** The customer archive: custom fields, follow-ups, complaints, orders, interactions, the timeline. */
+export * from './schema';
+export { defineField, listFields, archiveField, setFieldValues, fieldValuesOf, fieldValueError, FIELD_TYPES, type FieldType, type FieldRow, type FieldDefinition, type FieldValidation, type FieldValue } from './customFields';
+export { addFollowUp, listFollowUps, remindDueFollowUps, FOLLOW_UP_CHANNELS, REMIND_BATCH, type FollowUpChannel, type FollowUpInput, type FollowUpRow } from './followUps';
+export { openComplaint, resolveComplaint, getComplaint, listComplaints, timeToResolveSeconds, type ComplaintRow } from './complaints';
+export { importOrders, validateOrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type RejectedRow } from './orders';
+export { importOrdersCsv, CsvImportError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult } from './importOrdersCsv';
+export { readCsv, CsvSyntaxError, type CsvRecord } from './csv';
+export { registerArchiveHandlers, recordInteractionsFor, interactionsOf, INTERACTION_KEYS, type InteractionKind } from './interactions';
+export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, type TimelineSource } from './timeline';
+export { assertCustomer } from './customers';
+export { recomputeScores, getScore, GROWTH_MIN_RF, REGULAR_MIN_RF, type ScoreRow, type Tier } from './scores';
+export { recomputeStages, stageFunnel, stageOf, getStageRules, setStageRules, StageRules, DEFAULT_STAGE_RULES, STAGES } from './stages';
+export { raiseWarnings, sendWarningDigests, listWarnings, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
+export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
+export { recomputeArchive, type RecomputeSummary } from './recompute';

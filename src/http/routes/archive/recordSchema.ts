@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { FIELD_TYPES, FOLLOW_UP_CHANNELS } from '../../../archive';
+
+const userId = z.string().min(1).max(64);
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const CustomerParams = z.object({ externalUserId: z.string().min(1).max(128) });
+export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
+// ---------------------------------------------------------------- custom fields
+
+export const DefineField = z.object({
+  key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'key must match [a-z][a-z0-9_]*').max(64),
+  label: z.string().min(1).max(100),
+  type: z.enum(FIELD_TYPES),
+  options: z.array(z.string().min(1).max(100)).max(200).optional(),
+  required: z.boolean().default(false),
+  validation: z
+    .object({
+      min: z.number().optional(),
+      max: z.number().optional(),
+      maxLength: z.number().int().positive().max(10_000).optional(),
+      pattern: z.string().min(1).max(500).optional(),
+    })
+    .strict()
+    .default({}),
+});
+
+export const FieldView = z.object({
+  id: z.number(),
+  key: z.string(),
+  label: z.string(),
+  type: z.enum(FIELD_TYPES),
+  options: z.array(z.string()),
+  required: z.boolean(),
+  validation: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  archivedAt: z.string().nullable(),
+});
+export const FieldList = z.object({ items: z.array(FieldView) });
+export const FieldListQuery = z.object({ includeArchived: z.enum(['true', 'false']).optional() });
+
+/** Values by field key; null clears a value. */
+export const SetFieldValues = z.record(z.string(), z.unknown());
+export const FieldValues = z.object({
+  items: z.array(z.object({
+    fieldId: z.number(), key: z.string(), label: z.string(), type: z.enum(FIELD_TYPES), value: z.unknown(),
+    updatedBy: z.string().nullable(), updatedAt: z.string(),
+  })),
+});
+
+// ---------------------------------------------------------------- follow-ups
+
+export const CreateFollowUp = z.object({
+  /** The rep who followed up (default: the caller). */
+  userId: userId.optional(),
+  at: isoDateTime.optional(),
+  channel: z.enum(FOLLOW_UP_CHANNELS),
+  content: z.string().min(1).max(5000),
+  nextFollowUpAt: isoDateTime.nullable().optional(),
+});
+export const FollowUpView = z.object({
+  id: z.number(),
+  externalUserId: z.string(),
+  userId: z.string(),
+  at: z.string(),
+  channel: z.string(),
+  content: z.string(),
+  nextFollowUpAt: z.string().nullable(),
+  remindedAt: z.string().nullable(),
+});
+export const FollowUpList = z.object({ items: z.array(FollowUpView), nextBefore: z.number().nullable() });
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});
+
+// ---------------------------------------------------------------- complaints
+
+export const CreateComplaint = z.object({
+  /** The rep who took the complaint (default: the caller). */
+  userId: userId.optional(),
+  content: z.string().min(1).max(5000),
+  openedAt: isoDateTime.optional(),
+});
+export const ResolveComplaint = z.object({ resolution: z.string().min(1).max(5000) });
+export const ComplaintView = z.object({
+  id: z.number(),
+  externalUserId: z.string(),
+  userId: z.string(),
+  content: z.string(),
+  status: z.enum(['open', 'resolved']),
+  openedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().nullable(),
+  /** Seconds from opened to resolved; null while open. */
+  timeToResolveSeconds: z.number().nullable(),
+});
+export const ComplaintList = z.object({ items: z.array(ComplaintView), nextBefore: z.number().nullable() });
+export const ComplaintListQuery = PageQuery.extend({
+  status: z.enum(['open', 'resolved']).optional(),
+  externalUserId: z.string().min(1).max(128).optional(),
+});
+
+// ---------------------------------------------------------------- orders
+
+export const MAX_ORDERS_PER_REQUEST = 5000;
+/**
+ * A JSON array of orders `{ externalOrderId, externalUserId, amount, currency, orderedAt, status, items? }`.
+ * Rows are checked one by one (bad ones are reported by index), so the array's elements are not constrained here.
+ */
+export const ImportOrdersBody = z
+  .array(z.unknown(), { error: (i) => (i.code === 'invalid_type' ? 'the body must be a JSON array of orders' : undefined) })
+  .max(MAX_ORDERS_PER_REQUEST, `at most ${MAX_ORDERS_PER_REQUEST} orders per request`);
+export const ImportSummary = z.object({
+  inserted: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+  rejected: z.array(z.object({ index: z.number(), errors: z.array(z.string()) })),
+});
+
+// ---------------------------------------------------------------- timeline
+
+export const TimelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The `cursor` of the last entry seen. */
+  before: z.string().max(100).optional(),
+});
+export const TimelineView = z.object({
+  items: z.array(z.object({
+    cursor: z.string(),
+    at: z.string(),
+    source: z.string(),
+    kind: z.string(),
+    id: z.number(),
+    userId: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })),
+  nextCursor: z.string().nullable(),
+});

@@ -1,0 +1,63 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { TAG_CHANGES_TABLE, tagChanges } from '../archive';
+import type { Db } from '../db/connection';
+import { claimRows, failRow, settleRow } from '../db/workRow';
+import { applyMarkedTags } from '../ledger';
+import { errorMessage } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
+import { LoopWorker } from './loopWorker';
+
+export interface TagChangeWorkerOptions {
+  db: Db;
+  corpId: string;
+  client: WeComClient;
+  log: Logger;
+  pollMs?: number;
+  maxAttempts?: number;
+  backoff?: { baseSeconds: number; capSeconds: number };
+}
+
+/**
+ * Mirrors queued tag changes to WeCom with mark_tag (the outbox): the claim
+ * records the attempt, and on success the settle and the ledger's relation
+ * tags commit together — only while the lease is ours, so a change is settled
+ * exactly once. mark_tag is idempotent, so retrying an unclear failure is safe;
+ * a refusal (relation gone, tag deleted) parks the row.
+ */
+export class TagChangeWorker extends LoopWorker {
+  constructor(private readonly o: TagChangeWorkerOptions) {
+    super('tag-changes', o.log, o.pollMs ?? 1000);
+  }
+
+  async runOnce(): Promise<number> {
+    const { db, corpId, client } = this.o;
+    const ids = await claimRows(db, { table: TAG_CHANGES_TABLE, corpId, owner: this.id, limit: 20, leaseSeconds: 60 });
+    for (const id of ids) {
+      const [c] = await db.select().from(tagChanges).where(eq(tagChanges.id, id));
+      if (!c) continue;
+      try {
+        if (c.addTagIds.length || c.removeTagIds.length) {
+          await client.tags.mark({ userid: c.userId, external_userid: c.externalUserId, add_tag: c.addTagIds, remove_tag: c.removeTagIds });
+        }
+        await db.transaction(async (tx) => {
+          const settled = await settleRow(tx, TAG_CHANGES_TABLE, id, this.id, { set: sql`done_at = now(), last_error = null` });
+          if (!settled) return;
+          await applyMarkedTags(tx, corpId, { userId: c.userId, externalUserId: c.externalUserId, add: c.addTagIds, remove: c.removeTagIds });
+        });
+      } catch (err) {
+        const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
+        if (retryable) {
+          await failRow(db, TAG_CHANGES_TABLE, id, this.id, errorMessage(err), { maxAttempts: this.o.maxAttempts ?? 8, ...this.o.backoff });
+        } else {
+          await db
+            .update(tagChanges)
+            .set({ status: 'dead', deadAt: new Date(), lastError: `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, lockedUntil: null })
+            .where(and(eq(tagChanges.id, id), eq(tagChanges.lockedBy, this.id)));
+        }
+        this.o.log.warn({ tagChangeId: id, errcode: errcodeOf(err) }, 'tag change not applied');
+      }
+    }
+    return ids.length;
+  }
+}

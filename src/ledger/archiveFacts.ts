@@ -1,0 +1,80 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { textArray } from '../db/bulk';
+import { rowsOf, type Executor } from '../db/connection';
+
+/** What the ledger knows that the customer archive needs; archive never reads ledger tables itself. */
+
+/** The customers among these ids that the ledger knows (any relation state). */
+export async function knownContacts(ex: Executor, corpId: string, externalUserIds: string[]): Promise<Set<string>> {
+  if (externalUserIds.length === 0) return new Set();
+  const rows = rowsOf<{ external_user_id: string }>(await ex.execute(sql`
+    select external_user_id from external_contacts
+    where corp_id = ${corpId} and external_user_id = any(${textArray([...new Set(externalUserIds)])})`));
+  return new Set(rows.map((r) => r.external_user_id));
+}
+
+/** Display names of customers (absent or empty name → not in the map). */
+export async function contactNames(ex: Executor, corpId: string, externalUserIds: string[]): Promise<Map<string, string>> {
+  if (externalUserIds.length === 0) return new Map();
+  const rows = rowsOf<{ external_user_id: string; name: string }>(await ex.execute(sql`
+    select external_user_id, name from external_contacts
+    where corp_id = ${corpId} and external_user_id = any(${textArray([...new Set(externalUserIds)])}) and name <> ''`));
+  return new Map(rows.map((r) => [r.external_user_id, r.name]));
+}
+
+/**
+ * A keyset bound on (at, id) for merged timelines: rows strictly before `at`,
+ * plus rows exactly at `at` — all of them, none, or those with id below a number
+ * (the caller decides by how its own sources order against this one).
+ * `at` is an ISO timestamp with microseconds, as `atText` of the rows returns it.
+ */
+export interface KeysetBefore {
+  at: string;
+  tie: 'all' | 'none' | number;
+}
+
+export interface RelationHistoryItem {
+  id: number;
+  userId: string;
+  change: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  cause: string;
+  /** ISO with microseconds (exact, for keyset cursors). */
+  atText: string;
+  detail: unknown;
+}
+
+/** The SQL text of a timestamptz column as ISO-8601 UTC with microseconds. */
+export const isoMicros = (col: SQL) =>
+  sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The keyset condition of `KeysetBefore` over an `at` and an `id` column. */
+export function keysetCondition(at: SQL, id: SQL, b: KeysetBefore | undefined) {
+  if (!b) return sql`true`;
+  const t = sql`${b.at}::timestamptz`;
+  if (b.tie === 'all') return sql`${at} <= ${t}`;
+  if (b.tie === 'none') return sql`${at} < ${t}`;
+  return sql`(${at} < ${t} or (${at} = ${t} and ${id} < ${b.tie}))`;
+}
+
+/** A customer's relation history (every rep, every cause), newest first, keyset-paginated. */
+export async function relationHistoryPage(
+  ex: Executor,
+  corpId: string,
+  externalUserId: string,
+  opts: { before?: KeysetBefore; limit: number },
+): Promise<RelationHistoryItem[]> {
+  const rows = rowsOf<{ id: string | number; user_id: string; change: string; from_status: string | null; to_status: string | null; cause: string; at_text: string; detail: unknown }>(
+    await ex.execute(sql`
+      select id, user_id, change, from_status, to_status, cause, ${isoMicros(sql.raw('at'))} as at_text, detail
+      from relation_history
+      where corp_id = ${corpId} and external_user_id = ${externalUserId} and ${keysetCondition(sql.raw('at'), sql.raw('id'), opts.before)}
+      order by at desc, id desc
+      limit ${opts.limit}`),
+  );
+  return rows.map((r) => ({
+    id: Number(r.id), userId: r.user_id, change: r.change, fromStatus: r.from_status, toStatus: r.to_status, cause: r.cause,
+    atText: r.at_text, detail: r.detail,
+  }));
+}

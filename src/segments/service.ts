@@ -1,0 +1,160 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { rowsOf, type Db, type Executor } from '../db/connection';
+import { conflict, notFound } from '../lib/errors';
+import { compileRule, type CompileOptions } from './compile';
+import { parseRule, type SegmentRule } from './rules';
+import { segmentMembers, segments } from './schema';
+
+export type SegmentRow = typeof segments.$inferSelect;
+
+export interface Preview {
+  count: number;
+  sample: Array<{ externalUserId: string; name: string }>;
+}
+
+/** Count and a sample (first by external_user_id) of who a rule matches, in one query. */
+export async function previewSegment(
+  db: Executor,
+  corpId: string,
+  rule: SegmentRule,
+  now: Date,
+  sampleSize = 10,
+  opts: CompileOptions = {},
+): Promise<Preview> {
+  const matched = compileRule(corpId, rule, now, opts);
+  const res = await db.execute(sql`
+    with m as (${matched})
+    select (select count(*) from m)::int as count,
+      coalesce((
+        select json_agg(json_build_object('externalUserId', x.external_user_id, 'name', x.name) order by x.external_user_id)
+        from (
+          select m.external_user_id, ec.name from m
+          join external_contacts ec on ec.corp_id = ${corpId} and ec.external_user_id = m.external_user_id
+          order by m.external_user_id limit ${sampleSize}::int
+        ) x
+      ), '[]'::json) as sample`);
+  const row = rowsOf<{ count: number | string; sample: Preview['sample'] | string }>(res)[0]!;
+  const sample = typeof row.sample === 'string' ? (JSON.parse(row.sample) as Preview['sample']) : row.sample;
+  return { count: Number(row.count), sample };
+}
+
+export interface SegmentInput {
+  name: string;
+  description?: string | null;
+  rule: unknown;
+}
+
+/** Postgres unique violation, wherever the driver or Drizzle put it. */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: any = err; e; e = e.cause) if (e.code === '23505') return true;
+  return false;
+}
+
+const nameTaken = (name: string) => conflict(`a segment named ${JSON.stringify(name)} already exists`);
+
+export async function createSegment(db: Executor, corpId: string, input: SegmentInput, createdBy: string, now: Date): Promise<SegmentRow> {
+  const rule = parseRule(input.rule);
+  const rows = await db
+    .insert(segments)
+    .values({ corpId, name: input.name, description: input.description ?? null, rule, createdBy, createdAt: now, updatedAt: now })
+    .onConflictDoNothing({ target: [segments.corpId, segments.name] })
+    .returning();
+  if (!rows[0]) throw nameTaken(input.name);
+  return rows[0];
+}
+
+export async function listSegments(db: Executor, corpId: string): Promise<SegmentRow[]> {
+  return db.select().from(segments).where(eq(segments.corpId, corpId)).orderBy(asc(segments.name), asc(segments.id));
+}
+
+export async function getSegment(db: Executor, corpId: string, id: number): Promise<SegmentRow | undefined> {
+  const rows = await db.select().from(segments).where(and(eq(segments.corpId, corpId), eq(segments.id, id)));
+  return rows[0];
+}
+
+export async function updateSegment(
+  db: Executor,
+  corpId: string,
+  id: number,
+  patch: Partial<SegmentInput>,
+  now: Date,
+): Promise<SegmentRow> {
+  const set: Partial<typeof segments.$inferInsert> = { updatedAt: now };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.rule !== undefined) set.rule = parseRule(patch.rule);
+  try {
+    const rows = await db.update(segments).set(set).where(and(eq(segments.corpId, corpId), eq(segments.id, id))).returning();
+    if (!rows[0]) throw notFound(`segment ${id}`);
+    return rows[0];
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(patch.name ?? '');
+    throw err;
+  }
+}
+
+export async function deleteSegment(db: Db, corpId: string, id: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const rows = await tx.delete(segments).where(and(eq(segments.corpId, corpId), eq(segments.id, id))).returning({ id: segments.id });
+    if (!rows[0]) throw notFound(`segment ${id}`);
+    await tx.delete(segmentMembers).where(and(eq(segmentMembers.corpId, corpId), eq(segmentMembers.segmentId, id)));
+  });
+}
+
+/**
+ * Replaces the segment's members with who its rule matches now, in one
+ * transaction (the row lock keeps two materialisations of one segment in
+ * line), and records the count and time.
+ */
+export async function materialiseSegment(db: Db, corpId: string, id: number, now: Date): Promise<SegmentRow> {
+  return db.transaction(async (tx) => {
+    const [seg] = await tx
+      .select()
+      .from(segments)
+      .where(and(eq(segments.corpId, corpId), eq(segments.id, id)))
+      .for('update');
+    if (!seg) throw notFound(`segment ${id}`);
+    const matched = compileRule(corpId, parseRule(seg.rule), now);
+    await tx.delete(segmentMembers).where(and(eq(segmentMembers.corpId, corpId), eq(segmentMembers.segmentId, id)));
+    const res = await tx.execute(sql`
+      with ins as (
+        insert into segment_members (corp_id, segment_id, external_user_id, materialised_at)
+        select ${corpId}, ${id}::bigint, m.external_user_id, ${now.toISOString()}::timestamptz from (${matched}) m
+        returning 1
+      ) select count(*)::int as n from ins`);
+    const memberCount = Number(rowsOf<{ n: number | string }>(res)[0]!.n);
+    const [updated] = await tx
+      .update(segments)
+      .set({ memberCount, materialisedAt: now })
+      .where(and(eq(segments.corpId, corpId), eq(segments.id, id)))
+      .returning();
+    return updated!;
+  });
+}
+
+export interface MemberPage {
+  items: Array<{ externalUserId: string; name: string; materialisedAt: Date }>;
+  nextCursor: string | null;
+}
+
+/** Materialised members by external_user_id; `cursor` is the last id of the previous page. */
+export async function membersOf(
+  db: Executor,
+  corpId: string,
+  id: number,
+  page: { cursor?: string; limit: number },
+): Promise<MemberPage> {
+  const after = page.cursor ? sql`and sm.external_user_id > ${page.cursor}` : sql``;
+  const res = await db.execute(sql`
+    select sm.external_user_id, coalesce(ec.name, '') as name, sm.materialised_at
+    from segment_members sm
+    left join external_contacts ec on ec.corp_id = sm.corp_id and ec.external_user_id = sm.external_user_id
+    where sm.corp_id = ${corpId} and sm.segment_id = ${id}::bigint ${after}
+    order by sm.external_user_id
+    limit ${page.limit}::int`);
+  const rows = rowsOf<{ external_user_id: string; name: string; materialised_at: Date | string }>(res);
+  return {
+    items: rows.map((r) => ({ externalUserId: r.external_user_id, name: r.name, materialisedAt: new Date(r.materialised_at) })),
+    nextCursor: rows.length === page.limit ? rows.at(-1)!.external_user_id : null,
+  };
+}
