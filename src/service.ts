@@ -20,6 +20,9 @@ import { handoverRoutes } from './http/routes/handover/routes';
 import { archiveRecordRoutes } from './http/routes/archive/recordRoutes';
 import { archiveValueRoutes } from './http/routes/archive/valueRoutes';
 import { segmentRoutes } from './http/routes/segments/routes';
+import { recomputeArchive, registerArchiveHandlers, sendWarningDigests } from './archive';
+import { FollowUpReminder } from './jobs/archiveJobs';
+import { TagChangeWorker } from './jobs/tagChangeWorker';
 import { createWeComClient, type WeComClient, type WeComClientOptions } from './wecom/client';
 
 export interface ServiceOptions {
@@ -47,6 +50,7 @@ export interface Service {
   appMessages: AppMessageWorker;
   handoverSender: HandoverSender;
   handoverPoller: HandoverPoller;
+  tagChanges: TagChangeWorker;
   client: WeComClient;
   /** Queues a full sync (or joins the open one) and wakes the sync worker. */
   requestSync(trigger: string): Promise<{ jobId: number; created: boolean }>;
@@ -76,6 +80,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   registerLedgerHandlers(handlers, client);
   // After the ledger's: a departure is recorded before the automatic draft reads it.
   registerHandoverHandlers(handlers, config);
+  registerArchiveHandlers(handlers);
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.workerPollMs });
@@ -88,6 +93,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   };
   routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
   warnings.push(() => latestSyncWarnings(db, corpId));
+  const tagChanges = new TagChangeWorker({ db, corpId, client, log: log.child({ category: 'tags' }), pollMs: o.workerPollMs, backoff: o.backoff });
+  const followUpReminder = new FollowUpReminder({ db, corpId, log: log.child({ category: 'archive' }) });
   routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
   routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
   routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
@@ -128,12 +135,22 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         timezone: config.SCHEDULE_TZ, name: 'full-sync',
       })
     : undefined;
+  // Nightly scores/stages/warnings (under an advisory lock, so once across instances) and the reps' daily digest.
+  const archiveLog = log.child({ category: 'archive' });
+  const archiveCrons = [
+    config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpId, new Date())
+      .then(() => tagChanges.wake()).catch((err) => archiveLog.error({ err }, 'nightly recompute failed')), { timezone: config.SCHEDULE_TZ, name: 'archive-recompute' }),
+    config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, new Date())
+      .then(() => appMessages.wake()).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
+  ].filter((c) => !!c);
   if (o.worker !== false) {
     worker.start();
     syncWorker.start();
     appMessages.start();
     handoverSender.start();
     handoverPoller.start();
+    tagChanges.start();
+    followUpReminder.start();
   }
 
   let stopping: Promise<void> | undefined;
@@ -146,6 +163,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     appMessages,
     handoverSender,
     handoverPoller,
+    tagChanges,
     client,
     requestSync,
     stop() {
@@ -154,7 +172,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await syncCron?.destroy();
-        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop()]);
+        for (const c of archiveCrons) await c.destroy();
+        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop(), tagChanges.stop(), followUpReminder.stop()]);
         await closed;
         unplugLag();
         if (ownsDatabase) await database.close();

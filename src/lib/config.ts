@@ -34,6 +34,10 @@ const EnvSchema = z.object({
   HANDOVER_CUSTOMER_CAP: int(50_000),
   /** Seconds between transfer_result polls. */
   HANDOVER_POLL_S: int(300),
+  /** Nightly recompute of RFM scores, stages, warnings and auto-tags; empty disables it. */
+  ARCHIVE_CRON: z.string().default('30 2 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
+  /** When reps get their daily churn-warning digest; empty disables it. */
+  WARNING_DIGEST_CRON: z.string().default('0 9 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
   /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
   SYNC_CRON: z.string().default('0 3 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
 });

@@ -194,7 +194,7 @@ describe('churn warnings and digests', () => {
       ['big', 'key_account_decline', 'rep2'], ['leaver', 'removed_rep', 'rep3'], ['sleepy', 'entered_dormant', 'rep1'],
     ]);
     expect((await listWarnings(db, corp, { limit: 50, tier: 'key' })).map((w) => w.externalUserId)).toEqual(['big']);
-    expect(all.find((w) => w.kind === 'key_account_decline')!.detail).toMatchObject({ recentOrders: 0, recentSpend: '0' });
+    expect(all.find((w) => w.kind === 'key_account_decline')!.detail).toMatchObject({ recentOrders: 0, recentSpend: 0 });
 
     // Two instances at once: every warning goes out in exactly one digest, one per rep.
     const [a, b] = await Promise.all([sendWarningDigests(db, corp, day(411)), sendWarningDigests(db, corp, day(411))]);
