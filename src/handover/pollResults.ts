@@ -88,7 +88,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
     .from(handoverItems)
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.status, 'waiting'), eq(handoverItems.type, 'group')));
   const ownedBy = new Map<string, Set<string> | undefined>();
-  for (const to of new Set(groups.map((g) => g.toUserId))) ownedBy.set(to, await readOrNothing(() => groupsOwnedBy(client, to)));
+  for (const to of new Set(groups.map((g) => g.toUserId))) ownedBy.set(to, await readOrNothing(() => chatsListedUnder(client, to)));
   for (const item of groups) {
     const owned = ownedBy.get(item.toUserId);
     if (!owned) continue; // WeCom did not answer for this takeover: next round
@@ -111,7 +111,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
 }
 
 /** Chat ids WeCom lists with `owner` as their owner (a resigned transfer counts once status 3 has it moved). */
-async function groupsOwnedBy(client: WeComClient, owner: string): Promise<Set<string>> {
+async function chatsListedUnder(client: WeComClient, owner: string): Promise<Set<string>> {
   const out = new Set<string>();
   for await (const page of client.groupChats.iterate({ owner_filter: { userid_list: [owner] } })) for (const g of page.items) out.add(g.chat_id);
   return out;
