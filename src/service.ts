@@ -24,6 +24,12 @@ import { recomputeArchive, registerArchiveHandlers, sendWarningDigests } from '.
 import { FollowUpReminder } from './jobs/archiveJobs';
 import { TagChangeWorker } from './jobs/tagChangeWorker';
 import { createWeComClient, type WeComClient, type WeComClientOptions } from './wecom/client';
+import { registerWelcomeHandlers } from './touchpoints';
+import { contentRoutes } from './http/routes/touchpoints/contentRoutes';
+import { ContentRecovery } from './jobs/contentRecovery';
+import { CampaignDispatcher, CampaignResultsPoller, CampaignScheduler } from './jobs/campaignWorkers';
+import { campaignRoutes } from './http/routes/touchpoints/campaignRoutes';
+import { campaignSettings } from './touchpoints/campaigns';
 
 export interface ServiceOptions {
   config: Readonly<Config>;
@@ -51,6 +57,11 @@ export interface Service {
   handoverSender: HandoverSender;
   handoverPoller: HandoverPoller;
   tagChanges: TagChangeWorker;
+  /** Finishes channel / group-welcome WeCom calls a crash or an unclear failure left owed. */
+  contentRecovery: ContentRecovery;
+  campaignScheduler: CampaignScheduler;
+  campaignDispatcher: CampaignDispatcher;
+  campaignPoller: CampaignResultsPoller;
   client: WeComClient;
   /** Queues a full sync (or joins the open one) and wakes the sync worker. */
   requestSync(trigger: string): Promise<{ jobId: number; created: boolean }>;
@@ -77,6 +88,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const warnings: Array<() => Promise<string[]>> = [];
 
   const client = createWeComClient(config, db, log, o.wecom);
+  // First: a WelcomeCode is valid 20 s, and prepares run in registration order.
+  registerWelcomeHandlers(handlers, { db, client });
   registerLedgerHandlers(handlers, client);
   // After the ledger's: a departure is recorded before the automatic draft reads it.
   registerHandoverHandlers(handlers, config);
@@ -98,6 +111,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
   routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
   routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => contentRoutes(api, { db, corpId, client }));
+  const contentRecovery = new ContentRecovery({ db, corpId, client, log: log.child({ category: 'touchpoints' }) });
+  const campaignConfig = campaignSettings(config);
+  const campaignLog = log.child({ category: 'campaigns' });
+  const campaignPoller = new CampaignResultsPoller({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock });
+  const campaignDispatcher = new CampaignDispatcher({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock, pollMs: o.workerPollMs });
+  const campaignScheduler = new CampaignScheduler({ db, corpId, log: campaignLog, settings: campaignConfig, clock, onPlanned: () => campaignDispatcher.wake() });
+  routes.push((api) => campaignRoutes(api, { db, corpId, settings: campaignConfig, now: () => clock.now(), onActivated: () => campaignScheduler.wake() }));
 
   const worker = new EventWorker({
     db: database.db,
@@ -143,6 +164,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, new Date())
       .then(() => appMessages.wake()).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
   ].filter((c) => !!c);
+  // The campaign tick: due occurrences start on the minute (the scheduler also polls, and claims in the DB, so a missed tick loses nothing).
+  const campaignTick = cron.schedule('* * * * *', () => campaignScheduler.wake(), { timezone: config.SCHEDULE_TZ, name: 'campaign-tick' });
   if (o.worker !== false) {
     worker.start();
     syncWorker.start();
@@ -151,6 +174,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     handoverPoller.start();
     tagChanges.start();
     followUpReminder.start();
+    contentRecovery.start();
+    campaignScheduler.start();
+    campaignDispatcher.start();
+    campaignPoller.start();
   }
 
   let stopping: Promise<void> | undefined;
@@ -164,6 +191,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     handoverSender,
     handoverPoller,
     tagChanges,
+    contentRecovery,
+    campaignScheduler,
+    campaignDispatcher,
+    campaignPoller,
     client,
     requestSync,
     stop() {
@@ -173,7 +204,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         server.closeIdleConnections();
         await syncCron?.destroy();
         for (const c of archiveCrons) await c.destroy();
-        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop(), tagChanges.stop(), followUpReminder.stop()]);
+        await campaignTick.destroy();
+        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop(), tagChanges.stop(), followUpReminder.stop(), contentRecovery.stop(),
+          campaignScheduler.stop(), campaignDispatcher.stop(), campaignPoller.stop()]);
         await closed;
         unplugLag();
         if (ownsDatabase) await database.close();

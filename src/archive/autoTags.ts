@@ -2,7 +2,7 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
 import { badRequest } from '../lib/errors';
 import { compileRule, parseRule } from '../segments';
-import { autoTagRules } from './schema';
+import { autoTagRules, tagChanges } from './schema';
 
 export type AutoTagRule = typeof autoTagRules.$inferSelect;
 export const TAG_CHANGES_TABLE = 'tag_changes';
@@ -75,4 +75,22 @@ export async function applyAutoTagRules(ex: Executor, corpId: string, now: Date)
     from grouped
     returning id`);
   return { rules: rules.length, changes: rowsOf(res).length };
+}
+
+/**
+ * Queues one tag change for a (rep, customer) pair outside the rules — a
+ * channel's tags for a customer who came through it. Runs in the caller's
+ * transaction; the TagChangeWorker sends mark_tag.
+ */
+export async function queueTagChange(
+  ex: Executor,
+  corpId: string,
+  c: { userId: string; externalUserId: string; add: string[]; remove?: string[] },
+): Promise<number | null> {
+  if (c.add.length === 0 && !c.remove?.length) return null;
+  const [row] = await ex
+    .insert(tagChanges)
+    .values({ corpId, userId: c.userId, externalUserId: c.externalUserId, addTagIds: [...new Set(c.add)], removeTagIds: [...new Set(c.remove ?? [])] })
+    .returning({ id: tagChanges.id });
+  return row!.id;
 }

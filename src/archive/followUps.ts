@@ -19,6 +19,8 @@ export interface FollowUpInput {
   content: string;
   /** With a date the note becomes a reminder to its rep when due. */
   nextFollowUpAt?: Date | null;
+  /** The template the rep used, when the note records one (touchpoints). */
+  templateId?: number | null;
 }
 
 export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput): Promise<FollowUpRow> {
@@ -27,7 +29,7 @@ export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput
     .insert(followUps)
     .values({
       corpId, externalUserId: f.externalUserId, userId: f.userId, channel: f.channel, content: f.content,
-      nextFollowUpAt: f.nextFollowUpAt ?? null, ...(f.at ? { at: f.at } : {}),
+      nextFollowUpAt: f.nextFollowUpAt ?? null, templateId: f.templateId ?? null, ...(f.at ? { at: f.at } : {}),
     })
     .returning();
   return row!;

@@ -12,5 +12,6 @@ export { assertCustomer } from './customers';
 export { recomputeScores, getScore, GROWTH_MIN_RF, REGULAR_MIN_RF, type ScoreRow, type Tier } from './scores';
 export { recomputeStages, stageFunnel, stageOf, getStageRules, setStageRules, StageRules, DEFAULT_STAGE_RULES, STAGES } from './stages';
 export { raiseWarnings, sendWarningDigests, listWarnings, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
-export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
+export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, queueTagChange, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
 export { recomputeArchive, type RecomputeSummary } from './recompute';
+export { lastInteractionSql, responsesAfter, type TouchEffect } from './touchpointFacts';

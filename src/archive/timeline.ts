@@ -2,10 +2,13 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
 import { isoMicros, keysetCondition, relationHistoryPage, type KeysetBefore } from '../ledger';
 import { badRequest } from '../lib/errors';
+import { touchpointsOf } from '../touchpoints/campaigns';
+// The file, not the content index: the index imports the archive back.
+import { welcomesOf } from '../touchpoints/content/welcomeTimeline';
 import { assertCustomer } from './customers';
 
 /** Where an entry comes from; part of the cursor, so entries of all sources page as one list. */
-export const TIMELINE_SOURCES = ['complaint', 'follow_up', 'interaction', 'order', 'relation', 'stage_change'] as const;
+export const TIMELINE_SOURCES = ['complaint', 'follow_up', 'interaction', 'order', 'relation', 'stage_change', 'touchpoint', 'welcome'] as const;
 export type TimelineSource = (typeof TIMELINE_SOURCES)[number];
 
 export interface TimelineEntry {
@@ -87,7 +90,14 @@ export async function timelineOf(
     page('stage_changes', 'at', 'stage_change', sql`'stage_change' as kind, null as user_id,
       jsonb_build_object('fromStage', from_stage, 'toStage', to_stage, 'reason', reason) as detail`),
     page('interactions', 'at', 'interaction', sql`kind, user_id, coalesce(detail, '{}'::jsonb) as detail`),
-    // Touchpoints (sends to this customer) join here once src/touchpoints exists: one more source, same cursor.
+    // Campaign pushes the customer received (WeCom reported them sent).
+    touchpointsOf(ex, corpId, externalUserId, { before: boundFor('touchpoint', c), limit: n }).then((rows) => rows.map((r) => ({
+      id: r.id, at_text: r.atText, user_id: r.userId, source: 'touchpoint' as const, kind: r.kind, detail: r.detail,
+    }))),
+    // Welcome messages the customer received.
+    welcomesOf(ex, corpId, externalUserId, { before: boundFor('welcome', c), limit: n }).then((rows) => rows.map((r) => ({
+      id: r.id, at_text: r.atText, user_id: r.userId, source: 'welcome' as const, kind: 'welcome', detail: r.detail,
+    }))),
   ]);
 
   const merged = lists.flat().sort((a, b) =>

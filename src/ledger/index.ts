@@ -12,3 +12,5 @@ export { PERMISSION_ERRCODES, permissionWarning, readOrNothing, type PermissionW
 export * from './queries';
 export * from './handoverFacts';
 export * from './archiveFacts';
+export * from './touchpointFacts';
+export * from './campaignFacts';

@@ -123,6 +123,8 @@ export const relations = pgTable(
     uniqueIndex('relations_pair').on(t.corpId, t.userId, t.externalUserId),
     index('relations_customer').on(t.corpId, t.externalUserId),
     index('relations_owner_status').on(t.corpId, t.userId, t.status),
+    // Channel stats count relations by the contact-way state they came through.
+    index('relations_state').on(t.corpId, t.state).where(sql`state is not null`),
   ],
 );
 

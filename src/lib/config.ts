@@ -40,6 +40,25 @@ const EnvSchema = z.object({
   WARNING_DIGEST_CRON: z.string().default('0 9 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
   /** Cron expression of the periodic full sync that heals missed callbacks; empty disables it. */
   SYNC_CRON: z.string().default('0 3 * * *').refine((v) => v === '' || cron.validate(v), { message: 'is not a valid cron expression' }),
+  /** Campaigns: at most this many pushes per customer per CAMPAIGN_FREQUENCY_DAYS, across all campaigns (0 = no cap). */
+  CAMPAIGN_FREQUENCY_CAP: int(2),
+  CAMPAIGN_FREQUENCY_DAYS: int(7),
+  /** No campaign work between these local times (SCHEDULE_TZ); it is deferred to the end, not dropped. Empty = none. */
+  CAMPAIGN_QUIET_HOURS: z.string().default('22:00-08:00').refine((v) => v.trim() === '' || /^\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}$/.test(v.trim()), { message: 'must look like 22:00-08:00' }),
+  /** Default rule choosing the one owner who sends to a customer with several: recent_added | earliest_added | recent_interaction. */
+  CAMPAIGN_OWNER_RULE: z.enum(['recent_added', 'earliest_added', 'recent_interaction']).default('recent_added'),
+  /** Occurrences missed by downtime are caught up within this many hours, older ones recorded as missed. */
+  CAMPAIGN_CATCHUP_GRACE_H: int(6),
+  /** WeCom's mass-message receive rule set by the corp admin (群发助手 → 设置群发规则): days-in-month per month, 7 per week, 1 per day. */
+  WECOM_MASS_RECEIVE_RULE: z.enum(['month_days', 'week_7', 'day_1']).default('month_days'),
+  /** Remind reps who have not confirmed a push after this many seconds (≤3 reminders per 24 h, WeCom's limit). */
+  CAMPAIGN_REMIND_AFTER_S: int(4 * 3600),
+  /** After this many hours an unconfirmed push is cancelled in WeCom and its recipients recorded as unsent. */
+  CAMPAIGN_CONFIRM_WINDOW_H: int(72),
+  /** Seconds between polls of a waiting push's results. */
+  CAMPAIGN_RESULTS_POLL_S: int(300),
+  /** Campaign effect: orders and replies within this many days of a send. */
+  CAMPAIGN_EFFECT_DAYS: int(7),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

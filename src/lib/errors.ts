@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'payload_too_large' | 'unsupported_media_type' | 'internal' | 'not_ready'
   | 'bad_signature' | 'stale_timestamp' | 'foreign_corp' | 'undecryptable' | 'malformed_xml'
   | 'wecom_error' | 'wecom_rate_limited' | 'wecom_unavailable' | 'wecom_permission_denied'
-  | 'invalid_rule';
+  | 'invalid_rule'
+  | 'invalid_schedule' | 'invalid_content';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, validation_failed: 400, unauthorized: 401, forbidden: 403, not_found: 404,
@@ -15,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_signature: 401, stale_timestamp: 401, foreign_corp: 400, undecryptable: 400, malformed_xml: 400,
   wecom_error: 502, wecom_rate_limited: 503, wecom_unavailable: 503, wecom_permission_denied: 502,
   invalid_rule: 400,
+  invalid_schedule: 400, invalid_content: 400,
 };
 
 export class AppError extends Error {

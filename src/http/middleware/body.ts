@@ -9,11 +9,14 @@ export async function readText(ctx: Koa.Context, limit = MAX_BODY): Promise<stri
   return getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.request.length });
 }
 
-/** Parses a JSON body for methods that carry one; malformed JSON → 400. */
-export function jsonBody(): Koa.Middleware {
+/** Base64 media uploads (files ≤20 MB) need more than MAX_BODY. */
+export const MEDIA_UPLOAD_BODY = '28mb';
+
+/** Parses a JSON body for methods that carry one; malformed JSON → 400. `largeBodies`: exact paths allowed a larger limit. */
+export function jsonBody(largeBodies: Readonly<Record<string, string>> = {}): Koa.Middleware {
   return async function jsonBodyMiddleware(ctx, next) {
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
-      const text = await readText(ctx);
+      const text = await readText(ctx, largeBodies[ctx.path] ?? MAX_BODY);
       if (text.trim() === '') {
         ctx.state.body = undefined;
       } else {

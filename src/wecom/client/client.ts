@@ -7,6 +7,8 @@ import { contactWaysApi, type ContactWaysApi } from './api/contactWays';
 import { customersApi, type CustomersApi } from './api/customers';
 import { directoryApi, type DirectoryApi } from './api/directory';
 import { groupChatsApi, type GroupChatsApi } from './api/groupChats';
+import { groupWelcomeApi, type GroupWelcomeApi } from './api/groupWelcome';
+import { mediaApi, type MediaApi } from './api/media';
 import { messagesApi, type MessagesApi } from './api/messages';
 import { tagsApi, type TagsApi } from './api/tags';
 import { transfersApi, type TransfersApi } from './api/transfers';
@@ -23,7 +25,7 @@ import {
 import { DEFAULT_RETRY, nextRetryDelay, type RetryCounts, type RetryOptions } from './retry';
 import { Semaphore } from './semaphore';
 import type { StoredToken, TokenStore } from './tokenStore';
-import { read, type Endpoint, type SecretKind, type WeComCaller, type WeComEnvelope } from './types';
+import { read, type Endpoint, type MultipartInput, type SecretKind, type WeComCaller, type WeComEnvelope } from './types';
 
 export interface WeComClientOptions {
   /** API origin, e.g. https://qyapi.weixin.qq.com or the simulator's http://127.0.0.1:PORT. */
@@ -74,6 +76,8 @@ export class WeComClient implements WeComCaller {
   readonly transfers: TransfersApi;
   readonly messages: MessagesApi;
   readonly contactWays: ContactWaysApi;
+  readonly media: MediaApi;
+  readonly groupWelcome: GroupWelcomeApi;
 
   private readonly http: AxiosInstance;
   private readonly secrets: { contact?: string; agent?: string };
@@ -117,6 +121,8 @@ export class WeComClient implements WeComCaller {
     this.transfers = transfersApi(this);
     this.messages = messagesApi(this);
     this.contactWays = contactWaysApi(this);
+    this.media = mediaApi(this);
+    this.groupWelcome = groupWelcomeApi(this);
   }
 
   /** The one request path every typed API goes through. */
@@ -170,6 +176,8 @@ export class WeComClient implements WeComCaller {
       let outcome = 'network_error';
       try {
         const params: Record<string, string> = {};
+        const multipart = endpoint.multipart ? (input as MultipartInput) : undefined;
+        if (multipart?.query) Object.assign(params, multipart.query);
         if (endpoint.method === 'GET' && input) {
           for (const [k, v] of Object.entries(input)) if (v !== undefined && v !== null) params[k] = String(v);
         }
@@ -180,7 +188,8 @@ export class WeComClient implements WeComCaller {
             method: endpoint.method,
             url: `/cgi-bin/${endpoint.path}`,
             params,
-            data: endpoint.method === 'POST' ? (input ?? {}) : undefined,
+            // A FormData body is re-serialised by axios on every attempt (boundary and content-type included).
+            data: multipart ? multipart.form : endpoint.method === 'POST' ? (input ?? {}) : undefined,
             // axios' own timeout is per socket inactivity; this one bounds the whole exchange.
             signal: AbortSignal.timeout(this.timeoutMs),
           });

@@ -27,6 +27,7 @@ export {
   SECRET_KINDS,
   read as readEndpoint,
   write as writeEndpoint,
+  upload as uploadEndpoint,
   type Attachment,
   type CursorPage,
   type Endpoint,
@@ -36,6 +37,7 @@ export {
   type FollowInfo,
   type FollowUser,
   type FollowUserTag,
+  type MultipartInput,
   type SecretKind,
   type TextContent,
   type TransferCustomerResponse,
@@ -46,6 +48,8 @@ export type * from './api/contactWays';
 export type * from './api/customers';
 export type * from './api/directory';
 export type * from './api/groupChats';
+export type * from './api/groupWelcome';
+export type * from './api/media';
 export type * from './api/messages';
 export type * from './api/tags';
 export type * from './api/transfers';

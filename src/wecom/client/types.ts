@@ -15,11 +15,22 @@ export interface Endpoint {
   readonly idempotent: boolean;
   /** The secret whose token the call needs; default 'contact' (falls back to 'agent'). */
   readonly secret?: SecretKind;
+  /** A multipart/form-data upload (media): the call's input is a `MultipartInput`, not a JSON body. */
+  readonly multipart?: boolean;
+}
+
+/** The input of a multipart endpoint: query parameters besides the token (e.g. `type`) and the form itself. */
+export interface MultipartInput {
+  query?: Record<string, string>;
+  form: FormData;
 }
 
 export const read = (method: 'GET' | 'POST', path: string): Endpoint => Object.freeze({ method, path, idempotent: true });
 export const write = (path: string, secret?: SecretKind): Endpoint =>
   Object.freeze({ method: 'POST' as const, path, idempotent: false, ...(secret ? { secret } : {}) });
+/** A multipart upload; `idempotent` when repeating it only yields another copy (temporary media). */
+export const upload = (path: string, idempotent: boolean): Endpoint =>
+  Object.freeze({ method: 'POST' as const, path, idempotent, multipart: true });
 
 /** What the typed API modules need from the client: one request path. */
 export interface WeComCaller {

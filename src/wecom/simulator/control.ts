@@ -92,6 +92,38 @@ const ROUTES: Record<string, ControlHandler> = {
   'GET /__sim/welcome-codes': (sim) => ({ codes: [...sim.welcomeCodes.values()] }),
   'GET /__sim/welcome-messages': (sim) => ({ messages: sim.welcomeMessages }),
   'GET /__sim/transfers': (sim) => ({ transfers: sim.world.transfers, groupTransfers: sim.world.groupTransfers }),
+
+  // Touchpoints: mass messages, contact ways, media, group welcome templates.
+  'GET /__sim/mass-messages': (sim) => { sim.settle(); return { tasks: sim.massMessages.summaries() }; },
+  'GET /__sim/mass-message': (sim, _body, query) => {
+    if (!query.msgid) throw new ControlError(400, 'msgid is required');
+    const details = sim.massMessage(query.msgid, { ...(query.userid ? { userid: query.userid } : {}), recipients: query.recipients !== 'false' });
+    if (!details) throw new ControlError(404, `no mass message ${query.msgid}`);
+    return details;
+  },
+  'GET /__sim/mass-messages/received': (sim, _body, query) => {
+    if (query.ids) return { received: Object.fromEntries(query.ids.split(',').filter(Boolean).map((id) => [id, sim.massReceivedCount(id)])) };
+    const min = query.min === undefined ? 1 : Number(query.min);
+    if (!Number.isInteger(min) || min < 1) throw new ControlError(400, 'min must be a positive integer');
+    return { received: sim.massReceivedCounts(min) };
+  },
+  'GET /__sim/mass-messages/senders': (sim) => ({ templateCalls: sim.massTemplateCallsBySender() }),
+  'POST /__sim/mass-messages/confirm': (sim, body) => {
+    if (typeof body.msgid !== 'string') throw new ControlError(400, 'msgid is required');
+    if (body.userid !== undefined && typeof body.userid !== 'string') throw new ControlError(400, 'userid must be a string');
+    return { confirmed: sim.confirmMassMessage(body.msgid, body.userid as string | undefined) };
+  },
+  'POST /__sim/mass-messages/decline': (sim, body) => {
+    if (typeof body.msgid !== 'string' || typeof body.userid !== 'string') throw new ControlError(400, 'msgid and userid are required');
+    return { declined: sim.declineMassMessage(body.msgid, body.userid) };
+  },
+  'GET /__sim/contact-ways': (sim) => ({
+    contactWays: [...sim.world.contactWays.values()].map((w) => ({ ...structuredClone(w), addsByUser: sim.contactWayAdds(w.config_id) })),
+    apiWayCount: sim.world.apiWayCount(),
+  }),
+  'POST /__sim/contact-ways/join-way-count': (sim, body) => { sim.world.joinWayCount = num(body.count, 'count'); return { apiWayCount: sim.world.apiWayCount() }; },
+  'GET /__sim/media': (sim) => ({ uploads: [...sim.media.uploads.values()], images: [...sim.media.images.values()] }),
+  'GET /__sim/group-welcome-templates': (sim) => ({ templates: [...sim.groupWelcomeTemplates.values()] }),
 };
 
 export async function handleControl(sim: Simulator, req: IncomingMessage, res: ServerResponse, path: string, query: Record<string, string>): Promise<void> {

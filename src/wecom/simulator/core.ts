@@ -3,6 +3,8 @@ import type { CallbackDispatcher, Delivery, DeliveryMode } from './callbacks/dis
 import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
 import type { Rng } from './random';
 import type { TokenStore } from './tokens';
+import type { MassReceiveRule } from './world/massMessages';
+import type { MediaLibrary } from './world/media';
 import type { World } from './world/state';
 
 /** Behaviour switches the control API can flip at run time. */
@@ -25,6 +27,20 @@ export interface SimSettings {
   groupTransfersPerOwnerPerDay: number;
   /** Visible-range size above which groupchat/list without owner_filter answers 81017. */
   groupListOwnerFilterThreshold: number;
+  /** Probability (0..1) that a sender confirms a mass-message task when the confirmation delay has passed (default 1). */
+  massConfirmRate: number;
+  /** Simulated seconds after creation when undecided senders confirm (or not) a mass-message task (default 600). */
+  massConfirmDelaySeconds: number;
+  /** Receive quota per customer / group: 'month_days' (default, as many per natural month as it has days), 'week7' or 'day1'. */
+  massReceiveRule: MassReceiveRule;
+  /** get_groupmsg_task / get_groupmsg_send_result answer 41063 this many seconds after creation (default 0 = off). */
+  massDispatchSeconds: number;
+  /** Attachments must name uploaded, unexpired media ids (40007 otherwise; default true). */
+  validateMediaIds: boolean;
+  /** API-created contact + join ways per corp (41045; default 500,000). */
+  contactWayLimit: number;
+  /** Group welcome templates per corp (default 100). */
+  groupWelcomeTemplateLimit: number;
 }
 
 export interface SentAppMessage {
@@ -72,6 +88,8 @@ export interface SimCore {
   readonly welcomeCodes: Map<string, WelcomeCode>;
   /** Welcome messages sent with send_welcome_msg, oldest first. */
   readonly welcomeMessages: SentWelcome[];
+  /** Uploaded media (media/upload, media/uploadimg). */
+  readonly media: MediaLibrary;
   nowMs(): number;
   nowSeconds(): number;
   eventHeader(): EventHeader;

@@ -4,10 +4,13 @@ import type { CallCounter } from './calls';
 import type { SimCore } from './core';
 import { errmsgFor, WeComError } from './errors';
 import type { FaultInjector } from './faults';
+import { type FormPart, multipartBoundary, parseMultipart } from './multipart';
 import type { RateLimiter } from './limits';
 import type { ApiRegistry } from './registry';
 
 const MAX_BODY = 16 * 1024 * 1024;
+/** Uploads: the largest media WeCom takes is 20 MB; a little more is read so that oversize files answer 40006. */
+const MAX_UPLOAD = 24 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -23,6 +26,20 @@ export function readBody(req: IncomingMessage): Promise<string> {
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The raw body up to `max` bytes; beyond it the rest is drained and `tooLarge` set (the caller answers an errcode). */
+function readUpload(req: IncomingMessage, max = MAX_UPLOAD): Promise<{ data: Buffer; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= max) chunks.push(c);
+    });
+    req.on('end', () => resolve({ data: size <= max ? Buffer.concat(chunks) : Buffer.alloc(0), tooLarge: size > max }));
     req.on('error', reject);
   });
 }
@@ -67,7 +84,17 @@ export async function handleApiCall(deps: ApiDeps, req: IncomingMessage, res: Se
     sendEmpty(res, 404);
     return;
   }
-  const raw = req.method === 'POST' ? await readBody(req) : '';
+  let form: FormPart[] | undefined;
+  let tooLarge = false;
+  let raw = '';
+  if (route.multipart && req.method === 'POST') {
+    const upload = await readUpload(req);
+    tooLarge = upload.tooLarge;
+    const boundary = multipartBoundary(req.headers['content-type']);
+    form = boundary && !tooLarge ? parseMultipart(upload.data, boundary) : undefined;
+  } else if (req.method === 'POST') {
+    raw = await readBody(req);
+  }
   let body: Record<string, unknown> = {};
   let badJson = false;
   if (raw.trim() !== '') {
@@ -116,7 +143,7 @@ export async function handleApiCall(deps: ApiDeps, req: IncomingMessage, res: Se
     if (route.method === 'POST' && req.method !== 'POST') throw new WeComError(40003, 'POST required');
     if (badJson) throw new WeComError(47001);
     core.settle();
-    const result = await route.handle({ api: apiPath, method: route.method, query, body, token, ip });
+    const result = await route.handle({ api: apiPath, method: route.method, query, body, token, ip, ...(route.multipart ? { form, tooLarge } : {}) });
     sendJson(res, 200, { errcode: 0, errmsg: 'ok', ...result }, { 'error-code': '0' });
   } catch (err) {
     if (err instanceof WeComError) {

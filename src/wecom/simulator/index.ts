@@ -7,15 +7,23 @@ export { createSimulator, DEFAULT_SETTINGS, demoSimulatorOptions, Simulator } fr
 export type { SimulatorOptions, SimulatorState } from './simulator';
 export type { SimSettings, SentAppMessage, SentWelcome, WelcomeCode } from './core';
 export { TransferDesk, TRANSFER_DELAY_SECONDS } from './world/transfers';
+export { MASS_RECEIVE_RULES, MassMessageDesk, RECIPIENT_STATUS, shanghaiDay } from './world/massMessages';
+export type {
+  MassChatType, MassReceiveRule, MassTask, MassTaskDetails, RepCreatesMassMessageInput, SenderDecision, SenderPart,
+} from './world/massMessages';
+export { MEDIA_TTL_SECONDS, MediaLibrary } from './world/media';
+export type { MediaType, StoredImage, StoredMedia } from './world/media';
+export type { GroupWelcomeTemplate } from './api/groupWelcome';
+export { MEDIA_LIMITS, UPLOADIMG_MAX_BYTES } from './api/media';
 export { seedWorld, DEFAULT_COUNTS, SEED_EPOCH } from './world/seed';
 export type { SeedCounts, SeedOptions } from './world/seed';
 export { World } from './world/state';
 export type {
-  Customer, Department, Employee, Group, GroupMember, GroupTransferRecord, Relation, Tag, TagGroup, TransferRecord,
+  ContactWay, Customer, Department, Employee, Group, GroupMember, GroupTransferRecord, Relation, Tag, TagGroup, TransferRecord,
   WorldSnapshot, WorldSummary,
 } from './world/state';
 export { ActionError, WORLD_ACTIONS } from './world/actions';
-export type { WorldActionName } from './world/actions';
+export type { CustomerAddsRepViaWayInput, WorldActionName } from './world/actions';
 export type { Delivery, DeliveryAttempt, DeliveryMode, UrlVerification } from './callbacks/dispatcher';
 export type { EventSummary } from './callbacks/eventXml';
 export type { Fault, FaultSpec } from './faults';

@@ -1,3 +1,4 @@
+import type { FormPart } from './multipart';
 import type { TokenInfo } from './tokens';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -8,8 +9,12 @@ export interface ApiRequest {
   method: HttpMethod;
   /** Query parameters (last value wins), access_token included. */
   query: Record<string, string>;
-  /** Parsed JSON body for POST APIs; {} for GET. */
+  /** Parsed JSON body for POST APIs; {} for GET and multipart routes. */
   body: Record<string, unknown>;
+  /** The parts of a multipart/form-data body (multipart routes only; undefined when the body was not multipart). */
+  form?: FormPart[];
+  /** Multipart routes: the body exceeded the simulator's read cap and was discarded. */
+  tooLarge?: boolean;
   /** The caller's token (absent only for gettoken). */
   token?: TokenInfo;
   ip: string;
@@ -26,6 +31,8 @@ export interface ApiRoute {
   needsToken?: boolean;
   /** A customer-contact (客户联系) API: subject to the agent-secret permission switch. */
   contact?: boolean;
+  /** The body is multipart/form-data (media uploads), not JSON. */
+  multipart?: boolean;
   /** List fields that are still present, empty, when the call fails (API-NOTES §0). */
   emptyOnFailure?: Record<string, unknown>;
   /** Ids the call names, for call counting (userid, external_userid, chat_id …). */

@@ -4,7 +4,11 @@ import { type Clock, systemClock } from '../../lib/clock';
 import { type Logger, logger as rootLogger } from '../../lib/logger';
 import { registerAuthApi } from './api/auth';
 import { registerContactsApi } from './api/contacts';
+import { registerContactWaysApi } from './api/contactWays';
 import { registerGroupsApi } from './api/groups';
+import { type GroupWelcomeTemplate, registerGroupWelcomeApi } from './api/groupWelcome';
+import { registerMassMessagesApi } from './api/massMessages';
+import { registerMediaApi } from './api/media';
 import { registerMessageApi } from './api/message';
 import { registerOrgApi } from './api/org';
 import { registerTagsApi } from './api/tags';
@@ -18,6 +22,7 @@ import {
   DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET, DEMO_CORP_ID, DEMO_SEED,
 } from './defaults';
 import type { SentAppMessage, SentWelcome, SimCore, SimSettings, WelcomeCode } from './core';
+import { SimInputError } from './errors';
 import { type Fault, FaultInjector, type FaultSpec } from './faults';
 import { handleApiCall, sendEmpty } from './http';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig, RateLimiter } from './limits';
@@ -25,12 +30,16 @@ import { Rng } from './random';
 import { ApiRegistry } from './registry';
 import { TokenStore } from './tokens';
 import {
-  type ActionResult, type CustomerAddsRepInput, type DeliverOption, type EmployeeJoinsInput, type EmployeeUpdatedInput,
+  type ActionResult, type CustomerAddsRepInput, type CustomerAddsRepViaWayInput, type DeliverOption, type EmployeeJoinsInput, type EmployeeUpdatedInput,
   type GroupCreatedInput, type GroupMembersAddedInput, type GroupMembersRemovedInput, type PairInput, type RepEditsCustomerInput,
   type TagCreatedInput, WorldActions, type WorldActionName,
 } from './world/actions';
+import {
+  MASS_RECEIVE_RULES, MassMessageDesk, type MassTaskDetails, type RepCreatesMassMessageInput,
+} from './world/massMessages';
+import { MediaLibrary } from './world/media';
 import { type SeedCounts, seedWorld } from './world/seed';
-import type { World, WorldSnapshot, WorldSummary } from './world/state';
+import type { ContactWay, World, WorldSnapshot, WorldSummary } from './world/state';
 import { TransferDesk } from './world/transfers';
 
 export interface SimulatorOptions {
@@ -77,6 +86,13 @@ export const DEFAULT_SETTINGS: Readonly<SimSettings> = Object.freeze({
   groupTransferSeconds: 2,
   transferRefusalRate: 0,
   groupTransfersPerOwnerPerDay: 300,
+  massConfirmRate: 1,
+  massConfirmDelaySeconds: 600,
+  massReceiveRule: 'month_days',
+  massDispatchSeconds: 0,
+  validateMediaIds: true,
+  contactWayLimit: 500_000,
+  groupWelcomeTemplateLimit: 100,
 });
 
 export interface SimulatorState {
@@ -113,6 +129,9 @@ export class Simulator implements SimCore {
   readonly welcomeMessages: SentWelcome[] = [];
   readonly log: Logger;
   readonly transfers: TransferDesk;
+  readonly massMessages: MassMessageDesk;
+  readonly media: MediaLibrary;
+  readonly groupWelcomeTemplates = new Map<string, GroupWelcomeTemplate>();
   private readonly actions: WorldActions;
   private readonly registry = new ApiRegistry();
   private readonly clock: Clock;
@@ -147,6 +166,11 @@ export class Simulator implements SimCore {
     this.actions = new WorldActions(this);
     this.transfers = new TransferDesk(this);
     this.onSettle(() => this.transfers.settle());
+    // Own streams, seeded apart from `rng`: mass-message draws and media ids don't shift world-action ids.
+    const seed = options.seed ?? 1;
+    this.massMessages = new MassMessageDesk(this, new Rng((seed ^ 0x6d617373) >>> 0));
+    this.onSettle(() => this.massMessages.settle());
+    this.media = new MediaLibrary(new Rng((seed ^ 0x6d656469) >>> 0));
 
     registerAuthApi(this.registry, this, options.secrets);
     registerOrgApi(this.registry, this);
@@ -156,6 +180,10 @@ export class Simulator implements SimCore {
     registerMessageApi(this.registry, this);
     registerWelcomeApi(this.registry, this);
     registerTransfersApi(this.registry, this, this.transfers);
+    registerMassMessagesApi(this.registry, this, this.massMessages);
+    registerContactWaysApi(this.registry, this);
+    registerMediaApi(this.registry, this);
+    registerGroupWelcomeApi(this.registry, this, this.groupWelcomeTemplates);
   }
 
   // ── time ───────────────────────────────────────────────────────────────
@@ -317,6 +345,12 @@ export class Simulator implements SimCore {
   }
 
   configure(patch: Record<string, unknown>): SimSettings {
+    if (patch.massReceiveRule !== undefined && !(MASS_RECEIVE_RULES as readonly unknown[]).includes(patch.massReceiveRule)) {
+      throw new SimInputError(`massReceiveRule must be one of ${MASS_RECEIVE_RULES.join(', ')}`);
+    }
+    if (patch.massConfirmRate !== undefined && (typeof patch.massConfirmRate !== 'number' || patch.massConfirmRate < 0 || patch.massConfirmRate > 1)) {
+      throw new SimInputError('massConfirmRate must be a number in 0..1');
+    }
     for (const [k, v] of Object.entries(patch)) {
       if (!(k in this.settings)) continue;
       const current = (this.settings as unknown as Record<string, unknown>)[k];
@@ -344,31 +378,89 @@ export class Simulator implements SimCore {
 
   /** Dispatch a world action by name (the control API's entry point). */
   act(name: WorldActionName, input: Record<string, unknown>): unknown {
+    // Whatever became due (transfers, mass-message confirmations) happens before the action.
+    this.settle();
     if (name === 'customerRefusesTransfer') return this.transfers.customerRefusesTransfer(input as { externalUserId: string });
+    if (name === 'repCreatesMassMessage') return this.massMessages.repCreatesMassMessage(input as unknown as RepCreatesMassMessageInput);
     const fn = (this.actions[name] as (i: unknown) => unknown).bind(this.actions);
     return fn(input);
   }
 
   customerAddsRep(input: CustomerAddsRepInput) { return this.actions.customerAddsRep(input); }
-  repDeletesCustomer(input: PairInput) { return this.actions.repDeletesCustomer(input); }
-  customerDeletesRep(input: PairInput) { return this.actions.customerDeletesRep(input); }
+  /** The customer adds a member through a contact way: round robin, State + WelcomeCode, recorded on the way. */
+  customerAddsRepViaWay(input: CustomerAddsRepViaWayInput) { this.settle(); return this.actions.customerAddsRepViaWay(input); }
+  // Relation and group changes settle first, so a mass message that became due before them sees the old world.
+  repDeletesCustomer(input: PairInput) { this.settle(); return this.actions.repDeletesCustomer(input); }
+  customerDeletesRep(input: PairInput) { this.settle(); return this.actions.customerDeletesRep(input); }
   repEditsCustomer(input: RepEditsCustomerInput) { return this.actions.repEditsCustomer(input); }
-  employeeLeaves(input: { userid: string } & DeliverOption) { return this.actions.employeeLeaves(input); }
+  employeeLeaves(input: { userid: string } & DeliverOption) { this.settle(); return this.actions.employeeLeaves(input); }
   employeeUpdated(input: EmployeeUpdatedInput) { return this.actions.employeeUpdated(input); }
   employeeJoins(input: EmployeeJoinsInput = {}) { return this.actions.employeeJoins(input); }
   groupCreated(input: GroupCreatedInput) { return this.actions.groupCreated(input); }
   groupMembersAdded(input: GroupMembersAddedInput) { return this.actions.groupMembersAdded(input); }
   groupMembersRemoved(input: GroupMembersRemovedInput) { return this.actions.groupMembersRemoved(input); }
   groupRenamed(input: { chatId: string; name: string } & DeliverOption) { return this.actions.groupRenamed(input); }
-  groupOwnerChanged(input: { chatId: string; newOwner: string } & DeliverOption) { return this.actions.groupOwnerChanged(input); }
+  groupOwnerChanged(input: { chatId: string; newOwner: string } & DeliverOption) { this.settle(); return this.actions.groupOwnerChanged(input); }
   groupNoticeChanged(input: { chatId: string; notice: string } & DeliverOption) { return this.actions.groupNoticeChanged(input); }
-  groupDismissed(input: { chatId: string } & DeliverOption): ActionResult { return this.actions.groupDismissed(input); }
+  groupDismissed(input: { chatId: string } & DeliverOption): ActionResult { this.settle(); return this.actions.groupDismissed(input); }
   tagCreated(input: TagCreatedInput) { return this.actions.tagCreated(input); }
   tagUpdated(input: { id: string; name?: string; order?: number } & DeliverOption) { return this.actions.tagUpdated(input); }
   tagDeleted(input: { id: string } & DeliverOption) { return this.actions.tagDeleted(input); }
   tagShuffled(input: { groupId?: string } & DeliverOption = {}) { return this.actions.tagShuffled(input); }
   /** The customer declines a pending transfer: status 3 and transfer_fail. */
   customerRefusesTransfer(input: { externalUserId: string } & DeliverOption) { return this.transfers.customerRefusesTransfer(input); }
+  /** A rep sends a personal mass message from the client (create_type 1, sent at once, counts against quotas). */
+  repCreatesMassMessage(input: RepCreatesMassMessageInput) { this.settle(); return this.massMessages.repCreatesMassMessage(input); }
+
+  // ── touchpoint introspection (also GET /__sim/mass-messages…, /__sim/contact-ways, /__sim/media) ──
+
+  /** Per-sender and (unless recipients: false) per-recipient statuses of a mass message. */
+  massMessage(msgid: string, opts: { userid?: string; recipients?: boolean } = {}): MassTaskDetails | undefined {
+    this.settle();
+    return this.massMessages.details(msgid, opts);
+  }
+
+  /** Mass messages an external_userid or chat_id has received (status 1). */
+  massReceivedCount(id: string): number {
+    this.settle();
+    return this.massMessages.receivedCount(id);
+  }
+
+  /** Recipients that received at least `min` mass messages (min 2: "who got a push twice"). */
+  massReceivedCounts(min = 1): Record<string, number> {
+    this.settle();
+    return this.massMessages.receivedCounts(min);
+  }
+
+  /** add_msg_template calls per sender that got a part in them. */
+  massTemplateCallsBySender(): Record<string, number> {
+    return this.massMessages.templateCallsBySender();
+  }
+
+  /** The sender (default: every sender who has not sent) confirms now; ignored after cancel. Returns who sent. */
+  confirmMassMessage(msgid: string, userid?: string): string[] {
+    this.settle();
+    return this.massMessages.confirmNow(msgid, userid);
+  }
+
+  /** The sender will not send this mass message (their recipients stay 0). */
+  declineMassMessage(msgid: string, userid: string): boolean {
+    this.settle();
+    return this.massMessages.decline(msgid, userid);
+  }
+
+  /** A contact way (deleted ones included) with its per-member adds. */
+  contactWay(configId: string): ContactWay | undefined {
+    const w = this.world.contactWays.get(configId);
+    return w ? structuredClone(w) : undefined;
+  }
+
+  /** Customers added through a contact way, per member. */
+  contactWayAdds(configId: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const a of this.world.contactWays.get(configId)?.adds ?? []) out[a.userid] = (out[a.userid] ?? 0) + 1;
+    return out;
+  }
 }
 
 export function createSimulator(opts: SimulatorOptions): Simulator {

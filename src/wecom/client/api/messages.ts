@@ -7,8 +7,14 @@ const SEND_WELCOME_MSG = write('externalcontact/send_welcome_msg');
 const ADD_MSG_TEMPLATE = write('externalcontact/add_msg_template');
 const GET_GROUPMSG_TASK = read('POST', 'externalcontact/get_groupmsg_task');
 const GET_GROUPMSG_SEND_RESULT = read('POST', 'externalcontact/get_groupmsg_send_result');
+const GET_GROUPMSG_LIST_V2 = read('POST', 'externalcontact/get_groupmsg_list_v2');
+// Reminding counts against 3 per mass message per 24 h: a write, never retried blindly.
+const REMIND_GROUPMSG_SEND = write('externalcontact/remind_groupmsg_send');
+const CANCEL_GROUPMSG_SEND = write('externalcontact/cancel_groupmsg_send');
 
 export const APP_MESSAGE_USERS_MAX = 1000;
+export const GROUPMSG_LIST_MAX = 100;
+export const GROUPMSG_PAGE_MAX = 1000;
 
 /** The message part of message/send. */
 export type AppMessageContent =
@@ -81,6 +87,32 @@ export interface GroupMsgSendResult {
   send_time?: number;
 }
 
+export interface GroupMsgListRequest {
+  chat_type: 'single' | 'group';
+  /** Unix seconds; the span to end_time is at most one month. */
+  start_time: number;
+  end_time: number;
+  /** Only tasks created by this employee (API-created tasks have no creator). */
+  creator?: string;
+  /** 0 created by the corp, 1 by an employee, 2 all (default). */
+  filter_type?: 0 | 1 | 2;
+  /** ≤100, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface GroupMsgListItem {
+  msgid: string;
+  /** Absent for tasks created through the API. */
+  creator?: string;
+  /** Unix seconds (WeCom may send it as a string; normalised here). */
+  create_time: number;
+  /** 0 created by the corp, 1 by an employee. */
+  create_type: number;
+  text?: TextContent;
+  attachments?: Attachment[];
+}
+
 const joinIds = (ids: string[] | undefined): string | undefined => (ids?.length ? ids.join('|') : undefined);
 
 export function messagesApi(c: WeComCaller) {
@@ -128,6 +160,34 @@ export function messagesApi(c: WeComCaller) {
         cursor: req.cursor ?? '',
       });
       return { items: res.send_list ?? [], nextCursor: res.next_cursor ?? '' };
+    },
+
+    /** One page of mass messages created in [start_time, end_time] (≤1 month span, limit ≤100). */
+    async getGroupmsgListV2(req: GroupMsgListRequest): Promise<CursorPage<GroupMsgListItem>> {
+      const res = await c.call<{ group_msg_list?: Array<Omit<GroupMsgListItem, 'create_time'> & { create_time: number | string }>; next_cursor?: string }>(
+        GET_GROUPMSG_LIST_V2,
+        {
+          chat_type: req.chat_type,
+          start_time: req.start_time,
+          end_time: req.end_time,
+          ...(req.creator !== undefined ? { creator: req.creator } : {}),
+          filter_type: req.filter_type ?? 2,
+          limit: Math.min(Math.max(req.limit ?? 50, 1), GROUPMSG_LIST_MAX),
+          cursor: req.cursor ?? '',
+        },
+      );
+      const items = (res.group_msg_list ?? []).map((m) => ({ ...m, create_time: Number(m.create_time) }));
+      return { items, nextCursor: res.next_cursor ?? '' };
+    },
+
+    /** Re-notifies the senders who have not sent yet; ≤3 times per mass message per 24 h. */
+    async remindGroupmsgSend(msgid: string): Promise<void> {
+      await c.call(REMIND_GROUPMSG_SEND, { msgid });
+    },
+
+    /** Stops the mass message for senders who have not sent it yet (their recipients stay status 0). */
+    async cancelGroupmsgSend(msgid: string): Promise<void> {
+      await c.call(CANCEL_GROUPMSG_SEND, { msgid });
     },
   };
 }

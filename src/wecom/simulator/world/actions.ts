@@ -42,6 +42,17 @@ export interface CustomerAddsRepInput extends DeliverOption {
   half?: boolean;
 }
 
+export interface CustomerAddsRepViaWayInput extends DeliverOption {
+  /** The contact way's config_id. */
+  configId: string;
+  /** An existing customer/group member, a new id, or absent for a newly generated customer. */
+  externalUserId?: string;
+  /** Issue a WelcomeCode (default true); never issued when the rep has a console welcome configured. */
+  welcome?: boolean;
+  /** add_half_external_contact instead of add_external_contact (skip-verify add not yet confirmed by the rep). */
+  half?: boolean;
+}
+
 export interface PairInput extends DeliverOption {
   userid: string;
   externalUserId: string;
@@ -179,6 +190,46 @@ export class WorldActions {
       userId: e.userid, externalUserId: customer.external_userid, state: input.state, welcomeCode,
     });
     return { externalUserId: customer.external_userid, welcomeCode, deliveries: this.emit([event], input) };
+  }
+
+  /**
+   * The customer scans a contact way's QR code (or taps its button): the way
+   * hands them to its members in round robin (skipping members who already have
+   * them), the relation carries the way's state, and add_external_contact has
+   * <State> and a WelcomeCode — as customerAddsRep. Temporary ways work once and
+   * until they expire; exclusive ways refuse a customer who already has one of their members.
+   */
+  customerAddsRepViaWay(input: CustomerAddsRepViaWayInput): ActionResult & { externalUserId: string; userid: string; state: string; welcomeCode?: string } {
+    const { world, core } = this;
+    const way = world.liveContactWay(input.configId);
+    if (!way) throw new ActionError(`no contact way ${input.configId}`);
+    const now = core.nowSeconds();
+    if (way.is_temp && (way.adds.length > 0 || way.create_time + (way.expires_in ?? 7 * 86400) <= now)) {
+      throw new ActionError(`temporary contact way ${way.config_id} is used up or expired`);
+    }
+    const members = world.contactWayMembers(way);
+    if (members.length === 0) throw new ActionError(`contact way ${way.config_id} has no active member`);
+    const known = input.externalUserId;
+    if (known && way.is_exclusive && members.some((u) => world.relation(u, known))) {
+      throw new ActionError(`${known} already has a member of exclusive way ${way.config_id}`);
+    }
+    let userid: string | undefined;
+    for (let k = 0; k < members.length; k += 1) {
+      const candidate = members[(way.nextMember + k) % members.length]!;
+      if (!known || !world.relation(candidate, known)) {
+        userid = candidate;
+        way.nextMember = (way.nextMember + k + 1) % members.length;
+        break;
+      }
+    }
+    if (!userid) throw new ActionError(`${known} is already a customer of every member of ${way.config_id}`);
+    const res = this.customerAddsRep({
+      userid, ...(known ? { externalUserId: known } : {}), ...(way.state ? { state: way.state } : {}),
+      ...(input.welcome !== undefined ? { welcome: input.welcome } : {}), ...(input.half !== undefined ? { half: input.half } : {}),
+      ...(input.deliver ? { deliver: input.deliver } : {}), addWay: 1,
+    });
+    way.adds.push({ userid, external_userid: res.externalUserId, at: now });
+    return { ...res, userid, state: way.state };
   }
 
   repDeletesCustomer(input: PairInput): ActionResult {
@@ -468,10 +519,11 @@ export class WorldActions {
 
 /** The action names exposed as POST /__sim/world/<name> and as Simulator methods. */
 export const WORLD_ACTIONS = [
-  'customerAddsRep', 'repDeletesCustomer', 'customerDeletesRep', 'repEditsCustomer',
+  'customerAddsRep', 'customerAddsRepViaWay', 'repDeletesCustomer', 'customerDeletesRep', 'repEditsCustomer',
   'employeeLeaves', 'employeeUpdated', 'employeeJoins',
   'groupCreated', 'groupMembersAdded', 'groupMembersRemoved', 'groupRenamed', 'groupOwnerChanged', 'groupNoticeChanged', 'groupDismissed',
   'tagCreated', 'tagUpdated', 'tagDeleted', 'tagShuffled',
   'customerRefusesTransfer',
+  'repCreatesMassMessage',
 ] as const;
 export type WorldActionName = (typeof WORLD_ACTIONS)[number];

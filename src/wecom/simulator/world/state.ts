@@ -141,6 +141,38 @@ export interface GroupTransferRecord {
   done: boolean;
 }
 
+/** A 「联系我」 contact way created through the API (§4.12). */
+export interface ContactWay {
+  /** 32 hex chars. */
+  config_id: string;
+  /** 1 single member, 2 multiple members. */
+  type: 1 | 2;
+  /** 1 mini-program button, 2 QR code. */
+  scene: 1 | 2;
+  style?: number;
+  remark: string;
+  skip_verify: boolean;
+  state: string;
+  /** Scene 2 only. */
+  qr_code?: string;
+  user: string[];
+  party: number[];
+  is_exclusive: boolean;
+  is_temp: boolean;
+  expires_in?: number;
+  chat_expires_in?: number;
+  unionid?: string;
+  conclusions?: Record<string, unknown>;
+  /** Unix seconds. */
+  create_time: number;
+  /** del_contact_way was called: get/update answer 41044; kept here for the adds record. */
+  deleted: boolean;
+  /** Round-robin position of the next customer add through this way. */
+  nextMember: number;
+  /** Customers who added a member through this way (world action), oldest first. */
+  adds: Array<{ userid: string; external_userid: string; at: number }>;
+}
+
 export interface WorldSnapshot {
   corpId: string;
   departments: Department[];
@@ -152,6 +184,7 @@ export interface WorldSnapshot {
   tagGroups: TagGroup[];
   transfers: TransferRecord[];
   groupTransfers: GroupTransferRecord[];
+  contactWays: ContactWay[];
 }
 
 export interface WorldSummary {
@@ -182,12 +215,17 @@ export class World {
   /** Customer transfers, oldest first (world/transfers.ts owns the rules). */
   readonly transfers: TransferRecord[] = [];
   readonly groupTransfers: GroupTransferRecord[] = [];
+  /** API-created contact ways by config_id (deleted ones flagged, not removed). */
+  readonly contactWays = new Map<string, ContactWay>();
+  /** API-created join ways (「加入群聊」): not simulated beyond their share of the 500k cap (§5.5). */
+  joinWayCount = 0;
 
   private readonly byUser = new Map<string, Map<string, Relation>>();
   private readonly byCustomer = new Map<string, Map<string, Relation>>();
   /** Per-employee relation arrays in seq order, rebuilt lazily after a change. */
   private readonly listCache = new Map<string, Relation[]>();
   private relationCount = 0;
+  private liveApiWays = 0;
   private seq = 0;
 
   constructor(readonly corpId: string) {}
@@ -318,6 +356,41 @@ export class World {
     return (this.customers.get(userid) ?? this.strangers.get(userid))?.name ?? '';
   }
 
+  // ── contact ways ───────────────────────────────────────────────────────
+
+  liveContactWay(configId: string): ContactWay | undefined {
+    const w = this.contactWays.get(configId);
+    return w && !w.deleted ? w : undefined;
+  }
+
+  addContactWay(w: ContactWay): ContactWay {
+    this.contactWays.set(w.config_id, w);
+    if (!w.is_temp) this.liveApiWays += 1;
+    return w;
+  }
+
+  deleteContactWay(w: ContactWay): void {
+    if (w.deleted) return;
+    w.deleted = true;
+    if (!w.is_temp) this.liveApiWays -= 1;
+  }
+
+  /** Live API-created ways counted against the corp cap (temporary ways don't count), join ways included. */
+  apiWayCount(): number {
+    return this.joinWayCount + this.liveApiWays;
+  }
+
+  /** Members a way hands customers to: its users, then active customer-contact employees of its departments. */
+  contactWayMembers(w: ContactWay): string[] {
+    const out = new Set<string>();
+    for (const u of w.user) if (this.activeEmployee(u)?.customerContact) out.add(u);
+    if (w.party.length > 0) {
+      const parties = new Set(w.party);
+      for (const e of this.followUsers()) if (e.department.some((d) => parties.has(d))) out.add(e.userid);
+    }
+    return [...out];
+  }
+
   // ── views ──────────────────────────────────────────────────────────────
 
   summary(): WorldSummary {
@@ -354,6 +427,7 @@ export class World {
       tagGroups: [...this.tagGroups.values()].map(copy),
       transfers: this.transfers.map(copy),
       groupTransfers: this.groupTransfers.map(copy),
+      contactWays: [...this.contactWays.values()].map(copy),
     };
   }
 }

@@ -1,0 +1,158 @@
+import type { z } from 'zod';
+import type { Db } from '../../../db/connection';
+import { AppError, notFound } from '../../../lib/errors';
+import {
+  campaignStats, cancelCampaign, createCampaign, deleteCampaign, getCampaign, listCampaigns, listDeliveries, listRuns, pauseCampaign,
+  previewCampaign, resumeCampaign, scheduleCampaign, updateCampaign, type CampaignSettings, type ScheduleInput as Schedule,
+} from '../../../touchpoints/campaigns';
+import type { Actor, ApiRouter } from '../../apiRouter';
+import { presentCampaign, presentDelivery, presentPreview, presentRun } from '../../presenters/campaigns';
+import {
+  CampaignIdParams, CampaignList, CampaignListQuery, CampaignView, CreateCampaign, Deleted, DeliveriesQuery, DeliveryList, PreviewView, RunList,
+  RunsQuery, ScheduleBody, ScheduleInput, StatsQuery, StatsView, UpdateCampaign,
+} from './campaignSchema';
+
+export interface CampaignRouteDeps {
+  db: Db;
+  corpId: string;
+  settings: CampaignSettings;
+  now?: () => Date;
+  /** A campaign was scheduled or resumed: run the scheduler now rather than at the next minute. */
+  onActivated?(): void;
+}
+
+/** Anyone signed in may read campaigns and preview them; managers and admins change them. */
+function mayManage(actor: Actor): string {
+  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage campaigns');
+  return actor.id;
+}
+
+function toSchedule(s: z.infer<typeof ScheduleInput> | null | undefined): Schedule | null | undefined {
+  if (s === null || s === undefined) return s;
+  if (s.type === 'once') return { type: 'once', at: new Date(s.at) };
+  return { type: 'cron', cron: s.cron, startsAt: s.startsAt ? new Date(s.startsAt) : null, endsAt: s.endsAt ? new Date(s.endsAt) : null };
+}
+
+/** Campaigns: CRUD, schedule, pause/resume/cancel, preview, runs, deliveries, stats. */
+export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
+  const now = d.now ?? (() => new Date());
+  const load = async (id: number) => {
+    const c = await getCampaign(d.db, d.corpId, id);
+    if (!c) throw notFound(`campaign ${id}`);
+    return c;
+  };
+  const tags = ['campaigns'];
+
+  api.route({
+    method: 'post', path: '/api/campaigns', status: 201, tags,
+    summary: 'Create a campaign (a draft): push to a segment, post to groups, or tasks for reps. 400 invalid_content names a per-customer variable in a push',
+    body: CreateCampaign, response: CampaignView,
+    async handler({ body, actor }) {
+      const who = mayManage(actor);
+      const row = await createCampaign(d.db, d.corpId, { ...body, schedule: toSchedule(body.schedule) }, who, now(), d.settings);
+      return presentCampaign(row);
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/campaigns', tags, summary: 'Campaigns, newest first', query: CampaignListQuery, response: CampaignList,
+    async handler({ query }) {
+      const rows = await listCampaigns(d.db, d.corpId, query);
+      return { items: rows.map(presentCampaign), nextBefore: rows.length === query.limit ? rows.at(-1)!.id : null };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/campaigns/:id', tags, summary: 'One campaign', params: CampaignIdParams, response: CampaignView,
+    handler: async ({ params }) => presentCampaign(await load(params.id)),
+  });
+
+  api.route({
+    method: 'put', path: '/api/campaigns/:id', tags, summary: 'Change a draft or paused campaign (409 otherwise)',
+    params: CampaignIdParams, body: UpdateCampaign, response: CampaignView,
+    async handler({ params, body, actor }) {
+      mayManage(actor);
+      const { schedule, ...rest } = body;
+      const patch = { ...rest, ...(schedule !== undefined ? { schedule: toSchedule(schedule) } : {}) };
+      return presentCampaign(await updateCampaign(d.db, d.corpId, params.id, patch, now(), d.settings));
+    },
+  });
+
+  api.route({
+    method: 'delete', path: '/api/campaigns/:id', tags, summary: 'Delete a draft (a campaign that ran is cancelled instead)',
+    params: CampaignIdParams, response: Deleted,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      await deleteCampaign(d.db, d.corpId, params.id);
+      return { deleted: true as const };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/campaigns/:id/schedule', tags,
+    summary: 'Activate a draft (optionally setting its schedule): its occurrences run from now on, once each across instances',
+    params: CampaignIdParams, body: ScheduleBody, response: CampaignView,
+    async handler({ params, body, actor }) {
+      mayManage(actor);
+      const row = await scheduleCampaign(d.db, d.corpId, params.id, toSchedule(body.schedule) ?? undefined, now(), d.settings);
+      d.onActivated?.();
+      return presentCampaign(row);
+    },
+  });
+
+  for (const [verb, act, summary] of [
+    ['pause', pauseCampaign, 'Pause: no new occurrences, undispatched batches held; what WeCom has is still tracked'],
+    ['resume', resumeCampaign, 'Resume a paused campaign (occurrences inside the pause are not caught up)'],
+    ['cancel', cancelCampaign, 'Cancel: unsent work is cancelled, tasks reps have not confirmed are cancelled in WeCom'],
+  ] as const) {
+    api.route({
+      method: 'post', path: `/api/campaigns/:id/${verb}`, tags, summary, params: CampaignIdParams, response: CampaignView,
+      async handler({ params, actor }) {
+        mayManage(actor);
+        const row = await act(d.db, d.corpId, params.id, now());
+        if (verb === 'resume') d.onActivated?.();
+        return presentCampaign(row);
+      },
+    });
+  }
+
+  api.route({
+    method: 'post', path: '/api/campaigns/:id/preview', tags,
+    summary: 'Before dispatch: who a run now would reach and who it would skip and why (frequency cap, WeCom receive limit), counts per reason and a sample',
+    params: CampaignIdParams, response: PreviewView,
+    async handler({ params }) {
+      const c = await load(params.id);
+      return presentPreview(await previewCampaign(d.db, d.corpId, c, now(), d.settings));
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/campaigns/:id/runs', tags, summary: 'Runs (occurrences), newest first, with deliveries by status',
+    params: CampaignIdParams, query: RunsQuery, response: RunList,
+    async handler({ params, query }) {
+      await load(params.id);
+      const rows = await listRuns(d.db, d.corpId, params.id, query);
+      return { items: rows.map((r) => presentRun(r.run, r.counts)), nextBefore: rows.length === query.limit ? rows.at(-1)!.run.id : null };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/campaigns/:id/deliveries', tags, summary: 'Deliveries (one per recipient and run), paged by id, filtered by run and status',
+    params: CampaignIdParams, query: DeliveriesQuery, response: DeliveryList,
+    async handler({ params, query }) {
+      await load(params.id);
+      const rows = await listDeliveries(d.db, d.corpId, params.id, { runId: query.run, status: query.status, after: query.after, limit: query.limit });
+      return { items: rows.map(presentDelivery), nextAfter: rows.length === query.limit ? rows.at(-1)!.id : null };
+    },
+  });
+
+  api.route({
+    method: 'get', path: '/api/campaigns/:id/stats', tags,
+    summary: 'Targeted, capped by reason, deferred, dispatched, sent, failed, not a friend, over the limit, unconfirmed; effect (orders, replies within N days)',
+    params: CampaignIdParams, query: StatsQuery, response: StatsView,
+    async handler({ params, query }) {
+      await load(params.id);
+      return campaignStats(d.db, d.corpId, params.id, d.settings, query.run);
+    },
+  });
+}

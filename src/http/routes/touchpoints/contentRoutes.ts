@@ -1,0 +1,211 @@
+import type { Db } from '../../../db/connection';
+import { AppError, notFound } from '../../../lib/errors';
+import {
+  archiveTemplate, channelStats, createChannel, createTemplate, deleteChannel, getChannel, getMedia, getTemplate, getWelcomeSettings,
+  listCategories, listChannels, listGroupWelcomeTemplates, listTemplates, listWelcomeSends, previewTemplate, retryGroupWelcome,
+  setWelcomeSettings, storeMedia, updateChannel, updateTemplate, useTemplate, type ContentDeps,
+} from '../../../touchpoints';
+import type { WeComClient } from '../../../wecom/client';
+import type { Actor, ApiRouter } from '../../apiRouter';
+import { presentChannel, presentMedia, presentRendered, presentTemplate, presentWelcomeSend } from '../../presenters/content';
+import {
+  CategoryList, ChannelList, ChannelListQuery, ChannelStatsView, ChannelView, CreateChannel, CreateTemplate, GroupWelcomeList, IdParams,
+  MediaView, PreviewTemplate, RenderedView, RenderTemplate, TemplateList, TemplateListQuery, TemplateView, UpdateChannel, UpdateTemplate,
+  UpdateWelcomeSettings, UploadMedia, WelcomeSendList, WelcomeSendListQuery, WelcomeSettingsView,
+} from './contentSchema';
+
+export interface ContentRouteDeps {
+  db: Db;
+  corpId: string;
+  client: WeComClient;
+}
+
+/** Anyone signed in may read, preview and use templates; managers and admins change content, channels and settings. */
+function mayManage(actor: Actor): string {
+  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage touchpoint content');
+  return actor.id;
+}
+
+const nextBefore = <T extends { id: number }>(rows: T[], limit: number) => (rows.length === limit ? rows.at(-1)!.id : null);
+
+/** Templates, media, channels (contact ways), welcome settings and group welcome templates. */
+export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
+  const deps: ContentDeps = { db: d.db, client: d.client, corpId: d.corpId };
+
+  // ---------------------------------------------------------------- templates
+  api.route({
+    method: 'post', path: '/api/templates', status: 201, tags: ['touchpoints'],
+    summary: 'Create a template (group_welcome templates are added to WeCom too; see wecom.status)',
+    body: CreateTemplate, response: TemplateView,
+    handler: async ({ body, actor }) => presentTemplate(await createTemplate(deps, body, mayManage(actor))),
+  });
+  api.route({
+    method: 'get', path: '/api/templates', tags: ['touchpoints'], summary: 'Templates, newest first, by kind / category / name',
+    query: TemplateListQuery, response: TemplateList,
+    async handler({ query }) {
+      const rows = await listTemplates(d.db, d.corpId, { ...query, includeArchived: query.includeArchived === 'true' });
+      return { items: rows.map(presentTemplate), nextBefore: nextBefore(rows, query.limit) };
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/template-categories', tags: ['touchpoints'], summary: 'Categories in use, with template counts per kind',
+    response: CategoryList,
+    handler: async () => ({ items: await listCategories(d.db, d.corpId) }),
+  });
+  api.route({
+    method: 'get', path: '/api/templates/:id', tags: ['touchpoints'], summary: 'One template (archived ones too)',
+    params: IdParams, response: TemplateView,
+    async handler({ params }) {
+      const t = await getTemplate(d.db, d.corpId, params.id);
+      if (!t) throw notFound(`template ${params.id}`);
+      return presentTemplate(t);
+    },
+  });
+  api.route({
+    method: 'patch', path: '/api/templates/:id', tags: ['touchpoints'], summary: 'Change a template (the kind is fixed)',
+    params: IdParams, body: UpdateTemplate, response: TemplateView,
+    async handler({ params, body, actor }) {
+      mayManage(actor);
+      return presentTemplate(await updateTemplate(deps, params.id, body));
+    },
+  });
+  api.route({
+    method: 'delete', path: '/api/templates/:id', tags: ['touchpoints'],
+    summary: 'Archive a template (kept for what names it; a group welcome is deleted from WeCom)',
+    params: IdParams, response: TemplateView,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      return presentTemplate(await archiveTemplate(deps, params.id));
+    },
+  });
+  api.route({
+    method: 'post', path: '/api/templates/:id/preview', tags: ['touchpoints'],
+    summary: 'The template rendered for a customer (and rep): missing lists variables that fell back',
+    params: IdParams, body: PreviewTemplate, response: RenderedView,
+    async handler({ params, body }) {
+      const r = await previewTemplate(d.db, d.corpId, params.id, body);
+      return presentRendered(params.id, r);
+    },
+  });
+  api.route({
+    method: 'post', path: '/api/templates/:id/render', tags: ['touchpoints'],
+    summary: "A rep's quick reply: the rendered template; with recordFollowUp the use is recorded as a follow-up (idempotent by clientKey)",
+    params: IdParams, body: RenderTemplate, response: RenderedView,
+    async handler({ params, body }) {
+      const r = await useTemplate(d.db, d.corpId, params.id, body);
+      return presentRendered(params.id, r);
+    },
+  });
+
+  // ---------------------------------------------------------------- media
+  api.route({
+    method: 'post', path: '/api/media', status: 201, tags: ['touchpoints'],
+    summary: 'Upload a file for template attachments (base64 JSON; image JPG/PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB)',
+    body: UploadMedia, response: MediaView,
+    async handler({ body, actor }) {
+      const data = Buffer.from(body.dataBase64, 'base64');
+      return presentMedia(await storeMedia(d.db, d.corpId, { filename: body.filename, contentType: body.contentType, data, ...(body.type ? { type: body.type } : {}) }, mayManage(actor)));
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/media/:id', tags: ['touchpoints'], summary: "An uploaded file's metadata",
+    params: IdParams, response: MediaView,
+    async handler({ params }) {
+      const m = await getMedia(d.db, d.corpId, params.id);
+      if (!m) throw notFound(`media ${params.id}`);
+      return presentMedia(m);
+    },
+  });
+
+  // ---------------------------------------------------------------- channels
+  api.route({
+    method: 'post', path: '/api/channels', status: 201, tags: ['touchpoints'],
+    summary: 'Create a channel QR code (a WeCom contact way with our state); status creating means WeCom did not answer clearly and recovery will finish it',
+    body: CreateChannel, response: ChannelView,
+    handler: async ({ body, actor }) => presentChannel(await createChannel(deps, body, mayManage(actor))),
+  });
+  api.route({
+    method: 'get', path: '/api/channels', tags: ['touchpoints'], summary: 'Channels, newest first (deleted ones on request)',
+    query: ChannelListQuery, response: ChannelList,
+    handler: async ({ query }) => ({ items: (await listChannels(d.db, d.corpId, { ...query, includeDeleted: query.includeDeleted === 'true' })).map(presentChannel) }),
+  });
+  api.route({
+    method: 'get', path: '/api/channels/:id', tags: ['touchpoints'], summary: 'One channel',
+    params: IdParams, response: ChannelView,
+    async handler({ params }) {
+      const c = await getChannel(d.db, d.corpId, params.id);
+      if (!c) throw notFound(`channel ${params.id}`);
+      return presentChannel(c);
+    },
+  });
+  api.route({
+    method: 'patch', path: '/api/channels/:id', tags: ['touchpoints'],
+    summary: 'Change a channel (reps, remark and skipVerify are updated in WeCom; welcome template and tags are ours)',
+    params: IdParams, body: UpdateChannel, response: ChannelView,
+    async handler({ params, body, actor }) {
+      mayManage(actor);
+      return presentChannel(await updateChannel(deps, params.id, body));
+    },
+  });
+  api.route({
+    method: 'delete', path: '/api/channels/:id', tags: ['touchpoints'], summary: 'Delete the contact way in WeCom; the channel is kept as deleted',
+    params: IdParams, response: ChannelView,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      return presentChannel(await deleteChannel(deps, params.id));
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/channels/:id/stats', tags: ['touchpoints'],
+    summary: 'Adds, removals and 30-day retention of customers who came through the channel; welcome outcomes',
+    params: IdParams, response: ChannelStatsView,
+    handler: ({ params }) => channelStats(d.db, d.corpId, params.id, new Date()),
+  });
+
+  // ---------------------------------------------------------------- welcome
+  const settingsView = async () => {
+    const s = await getWelcomeSettings(d.db, d.corpId);
+    const group = s.defaultGroupWelcomeTemplateId ? await getTemplate(d.db, d.corpId, s.defaultGroupWelcomeTemplateId) : undefined;
+    return {
+      defaultWelcomeTemplateId: s.defaultWelcomeTemplateId, defaultGroupWelcomeTemplateId: s.defaultGroupWelcomeTemplateId,
+      defaultGroupWelcomeWecomTemplateId: group?.wecomTemplateId ?? null, updatedBy: s.updatedBy, updatedAt: s.updatedAt?.toISOString() ?? null,
+    };
+  };
+  api.route({
+    method: 'get', path: '/api/welcome-settings', tags: ['touchpoints'], summary: "The corp's default welcome and group welcome templates",
+    response: WelcomeSettingsView, handler: settingsView,
+  });
+  api.route({
+    method: 'put', path: '/api/welcome-settings', tags: ['touchpoints'],
+    summary: 'Set (or clear with null) the default welcome template (sent when an add matches no channel) and the default group welcome template',
+    body: UpdateWelcomeSettings, response: WelcomeSettingsView,
+    async handler({ body, actor }) {
+      await setWelcomeSettings(d.db, d.corpId, body, mayManage(actor));
+      return settingsView();
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/welcome-sends', tags: ['touchpoints'], summary: 'Welcome messages sent (or not, and why), newest first',
+    query: WelcomeSendListQuery, response: WelcomeSendList,
+    async handler({ query }) {
+      const rows = await listWelcomeSends(d.db, d.corpId, query);
+      return { items: rows.map(presentWelcomeSend), nextBefore: nextBefore(rows, query.limit) };
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/group-welcome-templates', tags: ['touchpoints'],
+    summary: 'Group welcome templates with their WeCom template_id and mirror status',
+    response: GroupWelcomeList,
+    handler: async () => ({ items: (await listGroupWelcomeTemplates(d.db, d.corpId)).map(presentTemplate) }),
+  });
+  api.route({
+    method: 'post', path: '/api/group-welcome-templates/:id/sync', tags: ['touchpoints'],
+    summary: 'Send a failed or owed group welcome mirror to WeCom again (add, edit or delete as its state says)',
+    params: IdParams, response: TemplateView,
+    async handler({ params, actor }) {
+      mayManage(actor);
+      // Archived ones too: they may still owe WeCom a delete.
+      return presentTemplate(await retryGroupWelcome(d.db, d.client, d.corpId, params.id, new Date()));
+    },
+  });
+}

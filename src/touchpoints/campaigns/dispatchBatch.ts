@@ -1,0 +1,342 @@
+import { eq, sql } from 'drizzle-orm';
+import { textArray } from '../../db/bulk';
+import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { displayNames } from '../../ledger';
+import { errorMessage } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { enqueueAppMessage } from '../../notify';
+import { appErrorCode, errcodeOf, isTransient, isWeComError, type Attachment, type WeComClient } from '../../wecom/client';
+import { getTemplate, renderTemplate, renderVarsFor, truncateBytes, wecomAttachments } from '../content';
+import { settleRunsOf } from './campaigns';
+import type { Content } from './definition';
+import { findSentTask } from './findSentTask';
+import { quietUntil } from './schedule';
+import { TASK_CUSTOMERS_PER_MESSAGE, type CampaignSettings } from './settings';
+import { campaignBatches, type CampaignKind } from './schema';
+
+export interface DispatchDeps {
+  db: Db;
+  client: WeComClient;
+  corpId: string;
+  /** The claimer id written into leases. */
+  owner: string;
+  settings: CampaignSettings;
+  log?: Logger;
+  /** Must outlast one add_msg_template call (the client's timeout) by far: a reclaim during a live call could resend. */
+  leaseSeconds?: number;
+  /** A batch refused for load or configuration is given up (dead) after this many claims. */
+  maxAttempts?: number;
+  /** First wait before an unsure batch is looked up (doubling, capped at 10 min): WeCom lists a new task after a moment. */
+  unsureDelaySeconds?: number;
+}
+
+type BatchRow = typeof campaignBatches.$inferSelect;
+
+interface Claimed {
+  batch: BatchRow;
+  /** The batch's status before this claim: 'sending' means an earlier call may have reached WeCom. */
+  prev: 'pending' | 'sending';
+  kind: CampaignKind;
+  campaignStatus: string;
+  campaignName: string;
+  content: Content;
+}
+
+/** Seconds before an unsure batch (outcome unknown) is looked up again: base, 2×base … capped at 10 min. */
+const unsureBackoffS = (d: DispatchDeps, attempts: number) => Math.min(600, (d.unsureDelaySeconds ?? 30) * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * The dispatcher's cycle: claims one batch (FOR UPDATE SKIP LOCKED under a
+ * lease) and hands it to WeCom exactly once. The batch is marked `sending`
+ * (committed) right before add_msg_template and its msgid / fail_list
+ * recorded right after. A batch claimed while already `sending` had a call
+ * whose answer was never recorded (crash, timeout): it is looked up in WeCom
+ * first (findSentTask) and sent only if WeCom has no task for it. Calls that
+ * certainly did not reach WeCom (rate limit) go back to pending; calls with
+ * an unknown outcome stay `sending` for the next lookup. Returns batches
+ * handled (0 = nothing due, or quiet hours).
+ */
+export async function dispatchNextBatch(d: DispatchDeps, now: Date): Promise<number> {
+  const until = quietUntil(now, d.settings.timezone, d.settings.quietHours);
+  if (until) {
+    await deferBatches(d.db, d.corpId, until);
+    return 0;
+  }
+  const claimed = await claimBatch(d, d.leaseSeconds ?? 300);
+  if (!claimed) return 0;
+  try {
+    if (claimed.kind === 'rep_task') await dispatchTask(d, claimed, now);
+    else await dispatchPush(d, claimed, now);
+  } finally {
+    await settleRunsOf(d.db, d.corpId, claimed.batch.campaignId, now, claimed.batch.runId);
+  }
+  return 1;
+}
+
+/** Quiet hours: batches due now wait until they end (not dropped); the deferral is recorded for stats. */
+async function deferBatches(db: Db, corpId: string, until: Date): Promise<void> {
+  await db.execute(sql`
+    update campaign_batches set available_at = ${until.toISOString()}::timestamptz,
+      deferred_until = case when status = 'pending' then ${until.toISOString()}::timestamptz else deferred_until end
+    where corp_id = ${corpId} and status in ('pending', 'sending') and available_at < ${until.toISOString()}::timestamptz
+      and (locked_until is null or locked_until < now())`);
+}
+
+async function claimBatch(d: DispatchDeps, leaseSeconds: number): Promise<Claimed | undefined> {
+  const rows = rowsOf<{ id: string | number; prev: 'pending' | 'sending'; kind: CampaignKind; campaign_status: string; campaign_name: string; content: Content | string }>(await d.db.execute(sql`
+    with pick as (
+      select b.id, b.status as prev from campaign_batches b
+      where b.corp_id = ${d.corpId} and b.status in ('pending', 'sending') and b.available_at <= now()
+        and (b.locked_until is null or b.locked_until < now())
+        -- An unsure batch is resolved whatever its campaign's state; new sends only for live campaigns.
+        and (b.status = 'sending' or exists (select 1 from campaigns c where c.id = b.campaign_id and c.status in ('active', 'completed')))
+      order by b.available_at, b.id
+      limit 1
+      for update of b skip locked)
+    update campaign_batches b set attempts = b.attempts + 1, locked_by = ${d.owner},
+      locked_until = now() + make_interval(secs => ${leaseSeconds})
+    from pick, campaigns c
+    where b.id = pick.id and c.id = b.campaign_id
+    returning b.id, pick.prev, c.kind, c.status as campaign_status, c.name as campaign_name, c.content`));
+  const r = rows[0];
+  if (!r) return undefined;
+  const [batch] = await d.db.select().from(campaignBatches).where(eq(campaignBatches.id, Number(r.id)));
+  return {
+    batch: batch!, prev: r.prev, kind: r.kind, campaignStatus: r.campaign_status, campaignName: r.campaign_name,
+    content: typeof r.content === 'string' ? JSON.parse(r.content) : r.content,
+  };
+}
+
+async function recipientsOf(ex: Executor, b: BatchRow): Promise<string[]> {
+  return rowsOf<{ recipient_id: string }>(await ex.execute(sql`
+    select recipient_id from campaign_deliveries
+    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'
+    order by recipient_id`)).map((r) => r.recipient_id);
+}
+
+async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<void> {
+  const { db, client, corpId, owner } = d;
+  const b = c.batch;
+  const chatType = c.kind === 'group_post' ? 'group' as const : 'single' as const;
+  const recipients = await recipientsOf(db, b);
+  if (recipients.length === 0) {
+    await finishBatch(db, b.id, owner, 'done', now);
+    return;
+  }
+  if (c.prev === 'pending' && c.campaignStatus === 'cancelled') {
+    await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
+    await finishBatch(db, b.id, owner, 'cancelled', now);
+    return;
+  }
+
+  // The content is rendered once, for the sender, and kept: a retry sends (and the lookup matches) the same text.
+  let text = b.text;
+  let attachments = b.attachments as Attachment[] | null;
+  if (text === null) {
+    try {
+      const r = await renderForSender(db, client, corpId, c.content, b.sender, now);
+      text = r.text;
+      attachments = r.attachments;
+    } catch (err) {
+      if (isWeComError(err) && !isTransient(err) && err.kind !== 'rate_limited') {
+        await refuseBatch(d, b, errcodeOf(err) ?? null, `content: ${errorMessage(err)}`, now);
+      } else {
+        await retryLater(db, b.id, owner, 'pending', errorMessage(err), 30);
+      }
+      return;
+    }
+    await db.update(campaignBatches).set({ text, attachments }).where(sql`${campaignBatches.id} = ${b.id} and ${campaignBatches.lockedBy} = ${owner}`);
+  }
+
+  if (c.prev === 'sending') {
+    let found: string | undefined;
+    try {
+      found = await findSentTask(db, client, {
+        corpId, chatType, sender: b.sender, text: text ?? '', sendingAt: b.sendingAt ?? now, recipients: new Set(recipients),
+      }, now);
+    } catch (err) {
+      // WeCom did not answer the lookup (41063 still dispatching, network): look again later, never resend blind.
+      await retryLater(db, b.id, owner, 'sending', `lookup: ${errorMessage(err)}`, unsureBackoffS(d, b.attempts));
+      return;
+    }
+    if (found) {
+      d.log?.info({ batchId: b.id, msgid: found }, 'crash lookup: WeCom already has this batch; recorded, not resent');
+      await recordAccepted(db, b, found, [], 'lookup', now, d.settings);
+      return;
+    }
+    if (c.campaignStatus === 'cancelled' || c.campaignStatus === 'paused') {
+      // Nothing reached WeCom: a cancelled campaign's batch ends here, a paused one waits as pending.
+      if (c.campaignStatus === 'cancelled') {
+        await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
+        await finishBatch(db, b.id, owner, 'cancelled', now);
+      } else {
+        await retryLater(db, b.id, owner, 'pending', 'campaign paused', 60);
+      }
+      return;
+    }
+  }
+
+  // Recorded before the call: from here on a crash leaves `sending`, which the next claim looks up.
+  const marked = await db.execute(sql`
+    update campaign_batches set status = 'sending', sending_at = coalesce(sending_at, now())
+    where id = ${b.id} and locked_by = ${owner} and locked_until > now() and msgid is null returning id`);
+  if (rowsOf(marked).length === 0) return; // lease lost before the call: nothing was sent
+
+  let res: { msgid: string; fail_list: string[] };
+  try {
+    res = await client.messages.addMsgTemplate({
+      chat_type: chatType,
+      ...(chatType === 'single' ? { external_userid: recipients } : { chat_id_list: recipients }),
+      sender: b.sender,
+      ...(text ? { text: { content: text } } : {}),
+      ...(attachments?.length ? { attachments } : {}),
+    });
+  } catch (err) {
+    await callFailed(d, b, err, now);
+    return;
+  }
+  await recordAccepted(db, b, res.msgid, res.fail_list, 'call', now, d.settings);
+}
+
+/** After add_msg_template failed: back to pending (certainly not created), stay sending (maybe created), or refused. */
+async function callFailed(d: DispatchDeps, b: BatchRow, err: unknown, now: Date): Promise<void> {
+  const { db, owner } = d;
+  const errcode = errcodeOf(err);
+  const message = errorMessage(err);
+  d.log?.warn({ batchId: b.id, errcode }, 'add_msg_template failed');
+  if (isWeComError(err) && (err.kind === 'rate_limited' || appErrorCode(err) === 'wecom_permission_denied')) {
+    // Refused before anything was created (load or our configuration): try again later, give up after a while.
+    if (b.attempts >= (d.maxAttempts ?? 10)) {
+      await refuseBatch(d, b, errcode ?? null, message, now, 'dead');
+      return;
+    }
+    await retryLater(db, b.id, owner, 'pending', message, err.kind === 'rate_limited' ? 60 : Math.min(3600, 30 * 2 ** (b.attempts - 1)));
+    return;
+  }
+  if (!isWeComError(err) || isTransient(err)) {
+    // Network, timeout, 5xx, -1: WeCom may have created the task. The next claim looks it up before any resend.
+    await retryLater(db, b.id, owner, 'sending', message, unsureBackoffS(d, b.attempts));
+    return;
+  }
+  // A definite refusal: 41048 nobody sendable; others (content, sender) refuse the whole batch.
+  await refuseBatch(d, b, errcode ?? null, message, now);
+}
+
+async function retryLater(db: Db, id: number, owner: string, status: 'pending' | 'sending', error: string, seconds: number): Promise<void> {
+  await db.execute(sql`
+    update campaign_batches set status = ${status}, locked_until = null, last_error = ${error.slice(0, 2000)},
+      available_at = now() + make_interval(secs => ${seconds})
+    where id = ${id} and locked_by = ${owner} and msgid is null`);
+}
+
+/** WeCom refused the whole batch: its deliveries fail with the reason (41048: nobody sendable). */
+async function refuseBatch(d: DispatchDeps, b: BatchRow, errcode: number | null, error: string, now: Date, status: 'failed' | 'dead' = 'failed'): Promise<void> {
+  await d.db.transaction(async (tx) => {
+    const rows = await tx.execute(sql`
+      update campaign_batches set status = ${status}, errcode = ${errcode}, last_error = ${error.slice(0, 2000)}, locked_until = null,
+        final_at = ${now.toISOString()}::timestamptz, answered_at = ${now.toISOString()}::timestamptz,
+        dead_at = case when ${status} = 'dead' then ${now.toISOString()}::timestamptz end
+      where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+    if (rowsOf(rows).length === 0) return;
+    await failDeliveries(tx, b, 'failed', errcode === 41048 ? 'not_sendable' : 'batch_refused', now);
+  });
+}
+
+async function failDeliveries(ex: Executor, b: BatchRow, status: 'failed' | 'cancelled', reason: string, now: Date): Promise<void> {
+  await ex.execute(sql`
+    update campaign_deliveries set status = ${status}, reason = ${reason}, final_at = ${now.toISOString()}::timestamptz
+    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+}
+
+async function finishBatch(db: Db, id: number, owner: string, status: 'done' | 'cancelled', now: Date): Promise<void> {
+  await db.execute(sql`update campaign_batches set status = ${status}, locked_until = null, final_at = ${now.toISOString()}::timestamptz
+    where id = ${id} and locked_by = ${owner}`);
+}
+
+/**
+ * WeCom has the task: msgid and fail_list recorded with the deliveries in
+ * one transaction. Keyed on "no msgid yet" rather than on the lease, so an
+ * answer is never thrown away; a second writer (which cannot happen while
+ * the lease outlasts a call) would find it recorded and change nothing.
+ */
+async function recordAccepted(db: Db, b: BatchRow, msgid: string, failList: string[], source: 'call' | 'lookup', now: Date, s: CampaignSettings): Promise<void> {
+  await db.transaction(async (tx) => {
+    const rows = await tx.execute(sql`
+      update campaign_batches set status = 'waiting', msgid = ${msgid}, msgid_source = ${source}, fail_count = ${failList.length}::int,
+        answered_at = ${now.toISOString()}::timestamptz, locked_until = null, last_error = null,
+        available_at = ${new Date(now.getTime() + s.resultsPollMs).toISOString()}::timestamptz
+      where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+    if (rowsOf(rows).length === 0) return;
+    await tx.execute(sql`
+      update campaign_deliveries set
+        status = case when recipient_id = any(${textArray(failList)}) then 'failed' else 'dispatched' end,
+        reason = case when recipient_id = any(${textArray(failList)}) then 'not_sendable' end,
+        final_at = case when recipient_id = any(${textArray(failList)}) then ${now.toISOString()}::timestamptz end
+      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+  });
+}
+
+/** The content of a push for one sender: rep variables filled, media as WeCom media_ids. */
+export async function renderForSender(ex: Executor, client: WeComClient, corpId: string, content: Content, sender: string, now: Date): Promise<{ text: string; attachments: Attachment[] }> {
+  const tpl = await contentTemplate(ex, corpId, content);
+  const r = renderTemplate(tpl, await renderVarsFor(ex, corpId, { userId: sender }));
+  return { text: r.text, attachments: await wecomAttachments(ex, client, corpId, r.attachments, now) };
+}
+
+async function contentTemplate(ex: Executor, corpId: string, content: Content) {
+  if (content.type === 'inline') return { text: content.text, attachments: content.attachments };
+  if (content.type === 'template') {
+    const t = await getTemplate(ex, corpId, content.templateId);
+    if (!t) throw new Error(`template ${content.templateId} no longer exists`);
+    return { text: t.text, attachments: t.attachments };
+  }
+  return { text: '', attachments: [] };
+}
+
+// ---------------------------------------------------------------- rep tasks
+
+/** App-message text limit (message/send cuts beyond it). */
+const APP_TEXT_MAX_BYTES = 2048;
+
+/**
+ * A rep task batch: ONE app message to the rep listing whom to contact,
+ * queued in the notify outbox in the same transaction that marks the
+ * deliveries notified (its source key makes it once per batch).
+ */
+async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<void> {
+  const { db, corpId, owner } = d;
+  const b = c.batch;
+  if (c.campaignStatus === 'cancelled') {
+    await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
+    await finishBatch(db, b.id, owner, 'cancelled', now);
+    return;
+  }
+  const recipients = await recipientsOf(db, b);
+  const names = await displayNames(db, corpId, recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE), []);
+  const suggestion = c.content.type === 'none' ? '' : await suggestionText(db, corpId, c.content);
+  const lines = [
+    `Campaign "${c.campaignName}": please contact ${recipients.length} customer${recipients.length === 1 ? '' : 's'}.`,
+    ...recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE).map((id, i) => `${i + 1}. ${names.get(id) || id}`),
+    ...(recipients.length > TASK_CUSTOMERS_PER_MESSAGE ? [`… and ${recipients.length - TASK_CUSTOMERS_PER_MESSAGE} more: see campaign #${b.campaignId} in the console.`] : []),
+    ...(suggestion ? ['', suggestion] : []),
+  ];
+  const content = truncateBytes(lines.join('\n'), APP_TEXT_MAX_BYTES).text;
+  await db.transaction(async (tx) => {
+    const rows = await tx.execute(sql`update campaign_batches set status = 'done', text = ${content}, answered_at = ${now.toISOString()}::timestamptz,
+        final_at = ${now.toISOString()}::timestamptz, locked_until = null
+      where id = ${b.id} and locked_by = ${owner} and status in ('pending', 'sending') returning id`);
+    if (rowsOf(rows).length === 0) return;
+    await enqueueAppMessage(tx, corpId, {
+      toUserIds: [b.sender], content, purpose: 'campaign_task', sourceKey: `campaign-task:${b.id}`,
+      detail: { campaignId: b.campaignId, runId: b.runId, batchId: b.id, customers: recipients.length },
+    });
+    await tx.execute(sql`update campaign_deliveries set status = 'notified', final_at = ${now.toISOString()}::timestamptz
+      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+  });
+}
+
+async function suggestionText(ex: Executor, corpId: string, content: Exclude<Content, { type: 'none' }>): Promise<string> {
+  if (content.type === 'inline') return `Suggested message:\n${content.text}`;
+  const t = await getTemplate(ex, corpId, content.templateId);
+  return t ? `Suggested template #${t.id} "${t.name}":\n${t.text}` : '';
+}

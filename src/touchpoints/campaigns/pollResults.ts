@@ -1,0 +1,130 @@
+import { eq, sql } from 'drizzle-orm';
+import { jsonRows } from '../../db/bulk';
+import { rowsOf, type Db } from '../../db/connection';
+import { errorMessage } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { isTransient, isWeComError, type WeComClient } from '../../wecom/client';
+import { settleRunsOf } from './campaigns';
+import type { CampaignSettings } from './settings';
+import { campaignBatches } from './schema';
+
+export interface PollDeps {
+  db: Db;
+  client: WeComClient;
+  corpId: string;
+  owner: string;
+  settings: CampaignSettings;
+  log?: Logger;
+  /** Batches looked at per cycle. */
+  limit?: number;
+}
+
+type BatchRow = typeof campaignBatches.$inferSelect;
+
+/** get_groupmsg_send_result status → delivery status (§4.10): 1 sent, 2 not a friend, 3 over WeCom's receive limit; 0 still waits. */
+const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undefined> = { 1: 'sent', 2: 'not_friend', 3: 'over_limit' };
+
+/**
+ * Polls due `waiting` batches (claimed under a lease) to final per-recipient
+ * statuses: whether the sender confirmed (get_groupmsg_task), then every
+ * recipient's result (get_groupmsg_send_result, paged). A batch is final when
+ * no recipient waits; when the confirmation window closes first, the task is
+ * cancelled in WeCom (a late send would go unrecorded) and the rest recorded
+ * unsent. A cancelled campaign's batches are read once more, then cancelled.
+ */
+export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
+  const claimed = rowsOf<{ id: string | number; campaign_status: string }>(await d.db.execute(sql`
+    with pick as (
+      select b.id from campaign_batches b
+      where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.available_at <= now() and (b.locked_until is null or b.locked_until < now())
+      order by b.available_at, b.id
+      limit ${d.limit ?? 10}
+      for update of b skip locked)
+    update campaign_batches b set locked_by = ${d.owner}, locked_until = now() + interval '5 minutes'
+    from pick, campaigns c
+    where b.id = pick.id and c.id = b.campaign_id
+    returning b.id, c.status as campaign_status`));
+  for (const c of claimed) {
+    const [b] = await d.db.select().from(campaignBatches).where(eq(campaignBatches.id, Number(c.id)));
+    if (!b?.msgid) continue;
+    try {
+      await pollBatch(d, b, c.campaign_status === 'cancelled', now);
+    } catch (err) {
+      d.log?.warn({ batchId: b.id, err: { message: errorMessage(err) } }, 'campaign results poll failed');
+      await d.db.execute(sql`update campaign_batches set locked_until = null, last_error = ${errorMessage(err).slice(0, 2000)},
+          available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
+        where id = ${b.id} and locked_by = ${d.owner}`);
+    }
+    await settleRunsOf(d.db, d.corpId, b.campaignId, now, b.runId);
+  }
+  return claimed.length;
+}
+
+async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date): Promise<void> {
+  const { db, client } = d;
+  const msgid = b.msgid!;
+  let senderSentAt: Date | null = b.senderSentAt;
+  if (!senderSentAt) {
+    let cursor = '';
+    for (let page = 0; page < 1000; page++) {
+      const res = await client.messages.getGroupmsgTask({ msgid, limit: 1000, cursor });
+      const mine = res.items.find((t) => t.userid === b.sender);
+      if (mine?.status === 2) senderSentAt = new Date((mine.send_time ?? Math.floor(now.getTime() / 1000)) * 1000);
+      if (mine || !res.nextCursor || res.nextCursor === cursor) break;
+      cursor = res.nextCursor;
+    }
+  }
+  // Recipients have results only once the sender sent; a cancelled campaign reads them once more before cancelling.
+  if (senderSentAt || cancelled) await applySendResults(d, b, msgid);
+
+  const [{ waiting }] = rowsOf<{ waiting: number }>(await db.execute(sql`
+    select count(*)::int as waiting from campaign_deliveries
+    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`)) as [{ waiting: number }];
+  const windowClosed = !!b.answeredAt && now.getTime() - b.answeredAt.getTime() >= d.settings.confirmWindowMs;
+  const at = now.toISOString();
+  if (waiting > 0 && (cancelled || windowClosed)) {
+    try {
+      await client.messages.cancelGroupmsgSend(msgid);
+    } catch (err) {
+      // Unanswered: cancel again next round. Refused (already sent, already cancelled): nothing left to stop.
+      if (!isWeComError(err) || isTransient(err) || err.kind === 'rate_limited') throw err;
+    }
+  }
+  await db.transaction(async (tx) => {
+    if (waiting > 0 && (cancelled || windowClosed)) {
+      await tx.execute(sql`update campaign_deliveries set status = ${cancelled ? 'cancelled' : 'unsent'},
+          reason = ${cancelled ? 'campaign_cancelled' : 'not_confirmed'}, final_at = ${at}::timestamptz
+        where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
+    }
+    const final = waiting === 0 || cancelled || windowClosed;
+    await tx.execute(sql`update campaign_batches set
+        sender_sent_at = ${senderSentAt ? senderSentAt.toISOString() : null}::timestamptz,
+        status = ${final ? (cancelled && waiting > 0 ? 'cancelled' : 'done') : 'waiting'},
+        final_at = ${final ? at : null}::timestamptz, locked_until = null, last_error = null,
+        available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
+      where id = ${b.id} and locked_by = ${d.owner}`);
+  });
+}
+
+/** Every page of one sender's per-recipient results, applied to the deliveries still waiting (one statement per page). */
+async function applySendResults(d: PollDeps, b: BatchRow, msgid: string): Promise<void> {
+  let cursor = '';
+  for (let page = 0; page < 100_000; page++) {
+    const res = await d.client.messages.getGroupmsgSendResult({ msgid, userid: b.sender, limit: 1000, cursor });
+    const rows = res.items.flatMap((r) => {
+      const status = RESULT_STATUS[r.status];
+      const id = r.external_userid ?? r.chat_id;
+      if (!status || !id) return [];
+      return [{ recipient_id: id, status, sent_at: status === 'sent' && r.send_time ? new Date(r.send_time * 1000).toISOString() : null }];
+    });
+    if (rows.length) {
+      await d.db.execute(sql`
+        update campaign_deliveries dl set status = x.status, sent_at = x.sent_at, final_at = coalesce(x.sent_at, now())
+        from jsonb_to_recordset(${jsonRows(rows)}) as x(recipient_id text, status text, sent_at timestamptz)
+        where dl.run_id = ${b.runId}::bigint and dl.recipient_id = x.recipient_id
+          and dl.sender = ${b.sender} and dl.batch_no = ${b.batchNo}::int and dl.status = 'dispatched'`);
+    }
+    if (!res.nextCursor || res.nextCursor === cursor) return;
+    cursor = res.nextCursor;
+  }
+}

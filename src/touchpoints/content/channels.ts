@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto';
+import { and, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { employeeStates, liveTagIds, relationStatsByState, type StateRelationStats } from '../../ledger';
+import { conflict, errorMessage, notFound } from '../../lib/errors';
+import { errcodeOf, type WeComClient } from '../../wecom/client';
+import { invalid, outcomeUnknown, wecomFailure } from './failures';
+import { WECOM_LEASE_MS } from './groupWelcome';
+import { channels, welcomeSends, type ChannelStatus } from './schema';
+import { getTemplate, type ContentDeps } from './templates';
+
+export type ChannelRow = typeof channels.$inferSelect;
+
+/** WeCom's limits on a contact way (§4.12, §5.5). */
+export const CHANNEL_USERS_MAX = 100;
+export const REMARK_MAX_CHARS = 30;
+export const STATE_MAX_CHARS = 30;
+/** After an unclear failure, how long until recovery sends an idempotent call again. */
+const RETRY_AFTER_MS = 30_000;
+/** WeCom: the config_id is unknown or already deleted. */
+const GONE = 41044;
+
+export interface ChannelInput {
+  name: string;
+  userIds: string[];
+  remark?: string;
+  skipVerify?: boolean;
+  welcomeTemplateId?: number | null;
+  tagIds?: string[];
+}
+
+export type ChannelPatch = Partial<ChannelInput>;
+
+/** Our `state`: `ll` + 16 hex digits (18 chars, within WeCom's 30), random so it names one channel for good. */
+export const newState = () => `ll${randomBytes(8).toString('hex')}`;
+
+async function validate(ex: Executor, corpId: string, c: Required<Omit<ChannelInput, 'name'>>): Promise<void> {
+  if (c.userIds.length === 0) throw invalid('userIds', 'at least one rep is needed');
+  if (c.userIds.length > CHANNEL_USERS_MAX) throw invalid('userIds', `at most ${CHANNEL_USERS_MAX} reps`);
+  const dupe = c.userIds.findIndex((u, i) => c.userIds.indexOf(u) !== i);
+  if (dupe >= 0) throw invalid(`userIds.${dupe}`, `${c.userIds[dupe]} is listed twice`);
+  const reps = await employeeStates(ex, corpId, c.userIds);
+  c.userIds.forEach((u, i) => {
+    const e = reps.get(u);
+    if (!e) throw invalid(`userIds.${i}`, `no employee ${u}`);
+    if (e.status !== 'active') throw invalid(`userIds.${i}`, `${u} is ${e.status}`);
+    if (!e.hasCustomerContact) throw invalid(`userIds.${i}`, `${u} does not have customer contact enabled`);
+  });
+  if ([...c.remark].length > REMARK_MAX_CHARS) throw invalid('remark', `at most ${REMARK_MAX_CHARS} characters`);
+  if (c.welcomeTemplateId !== null) {
+    const t = await getTemplate(ex, corpId, c.welcomeTemplateId);
+    if (!t || t.archivedAt) throw invalid('welcomeTemplateId', `no template ${c.welcomeTemplateId}`);
+    if (t.kind !== 'welcome') throw invalid('welcomeTemplateId', `template ${t.id} is a ${t.kind} template, a welcome template is needed`);
+  }
+  const live = await liveTagIds(ex, corpId, c.tagIds);
+  c.tagIds.forEach((t, i) => {
+    if (!live.has(t)) throw invalid(`tagIds.${i}`, `no live corp tag ${t}`);
+  });
+}
+
+const wecomWay = (c: Pick<ChannelRow, 'userIds' | 'remark' | 'skipVerify' | 'state'>) =>
+  ({ user: c.userIds, remark: c.remark, skip_verify: c.skipVerify, state: c.state });
+
+const byId = (corpId: string, id: number) => and(eq(channels.corpId, corpId), eq(channels.id, id));
+
+export async function getChannel(ex: Executor, corpId: string, id: number): Promise<ChannelRow | undefined> {
+  const [row] = await ex.select().from(channels).where(byId(corpId, id));
+  return row;
+}
+
+/** The channel whose state an add carried (deleted ones too: the QR code may still be around), if any. */
+export async function channelByState(ex: Executor, corpId: string, state: string): Promise<ChannelRow | undefined> {
+  const [row] = await ex.select().from(channels).where(and(eq(channels.corpId, corpId), eq(channels.state, state)));
+  return row;
+}
+
+export async function listChannels(ex: Executor, corpId: string, f: { status?: ChannelStatus; includeDeleted?: boolean }): Promise<ChannelRow[]> {
+  const conds: SQL[] = [eq(channels.corpId, corpId)];
+  if (f.status) conds.push(eq(channels.status, f.status));
+  else if (!f.includeDeleted) conds.push(ne(channels.status, 'deleted'));
+  return ex.select().from(channels).where(and(...conds)).orderBy(desc(channels.id));
+}
+
+/**
+ * Creates a channel: the row (status `creating`, our state, a lease) is
+ * committed before add_contact_way, the config_id and QR code after. A refusal
+ * marks it failed (502); an unclear failure leaves it `creating` for
+ * recovery, which finds the way by its state — so one channel never gets two
+ * contact ways.
+ */
+export async function createChannel(d: ContentDeps, input: ChannelInput, actor: string, now = new Date()): Promise<ChannelRow> {
+  const c = { userIds: input.userIds, remark: input.remark ?? '', skipVerify: input.skipVerify ?? true, welcomeTemplateId: input.welcomeTemplateId ?? null, tagIds: [...new Set(input.tagIds ?? [])] };
+  await validate(d.db, d.corpId, c);
+  const [row] = await d.db
+    .insert(channels)
+    .values({ corpId: d.corpId, name: input.name, state: newState(), status: 'creating', ...c, createdBy: actor, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) })
+    .returning();
+  try {
+    // Type 2 (multi-member) even for one rep, so reps can be changed later; scene 2 = QR code.
+    const res = await d.client.contactWays.add({ type: 2, scene: 2, ...wecomWay(row!) });
+    return await finishCreate(d.db, d.corpId, row!.id, res.config_id, res.qr_code ?? null);
+  } catch (err) {
+    if (outcomeUnknown(err)) {
+      await d.db.update(channels).set({ lastErrcode: errcodeOf(err) ?? null, lastError: `outcome unknown, recovery will finish it: ${errorMessage(err).slice(0, 300)}` }).where(byId(d.corpId, row!.id));
+      return (await getChannel(d.db, d.corpId, row!.id))!;
+    }
+    await d.db.update(channels).set({ status: 'failed', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500), updatedAt: now })
+      .where(byId(d.corpId, row!.id));
+    throw wecomFailure(err, 'add_contact_way');
+  }
+}
+
+async function finishCreate(db: Db, corpId: string, id: number, configId: string, qrCode: string | null): Promise<ChannelRow> {
+  const [row] = await db.update(channels)
+    .set({ status: 'active', configId, qrCode, wecomSyncedVersion: sql`${channels.version}`, wecomLockedUntil: null, lastErrcode: null, lastError: null, updatedAt: new Date() })
+    .where(and(byId(corpId, id), eq(channels.status, 'creating')))
+    .returning();
+  return row ?? (await getChannel(db, corpId, id))!;
+}
+
+/**
+ * Changes a channel. What WeCom holds (reps, remark, skip_verify) is saved
+ * with a new version and a lease first, then sent (update_contact_way replaces
+ * those values, so sending again is harmless); a refusal puts the old values
+ * back (502), an unclear failure leaves the version owed for recovery.
+ */
+export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPatch, now = new Date()): Promise<ChannelRow> {
+  const cur = await getChannel(d.db, d.corpId, id);
+  if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
+  if (cur.status !== 'active') throw conflict(`channel ${id} is ${cur.status}: only an active channel can be changed`);
+  const next = {
+    userIds: patch.userIds ?? cur.userIds, remark: patch.remark ?? cur.remark, skipVerify: patch.skipVerify ?? cur.skipVerify,
+    welcomeTemplateId: patch.welcomeTemplateId !== undefined ? patch.welcomeTemplateId : cur.welcomeTemplateId,
+    tagIds: patch.tagIds ? [...new Set(patch.tagIds)] : cur.tagIds,
+  };
+  await validate(d.db, d.corpId, next);
+  const wecomChanged = next.remark !== cur.remark || next.skipVerify !== cur.skipVerify || next.userIds.join('\n') !== cur.userIds.join('\n');
+  const [row] = await d.db
+    .update(channels)
+    .set({
+      ...next, ...(patch.name !== undefined ? { name: patch.name } : {}), updatedAt: now,
+      ...(wecomChanged ? { version: sql`${channels.version} + 1`, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) } : {}),
+    })
+    .where(and(byId(d.corpId, id), eq(channels.status, 'active')))
+    .returning();
+  if (!row) throw conflict(`channel ${id} changed meanwhile: try again`);
+  if (!wecomChanged) return row;
+  try {
+    await d.client.contactWays.update({ config_id: row.configId!, ...wecomWay(row) });
+    return await settleVersion(d.db, d.corpId, id, row.version);
+  } catch (err) {
+    if (outcomeUnknown(err)) {
+      await d.db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+        .where(byId(d.corpId, id));
+      return (await getChannel(d.db, d.corpId, id))!;
+    }
+    // WeCom kept the old values: so do we.
+    await d.db.update(channels)
+      .set({ userIds: cur.userIds, remark: cur.remark, skipVerify: cur.skipVerify, wecomSyncedVersion: row.version, wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+      .where(and(byId(d.corpId, id), eq(channels.version, row.version)));
+    throw wecomFailure(err, 'update_contact_way');
+  }
+}
+
+async function settleVersion(db: Db, corpId: string, id: number, version: number): Promise<ChannelRow> {
+  await db.update(channels)
+    .set({ wecomSyncedVersion: sql`greatest(${channels.wecomSyncedVersion}, ${version})`, wecomLockedUntil: null, lastErrcode: null, lastError: null })
+    .where(byId(corpId, id));
+  return (await getChannel(db, corpId, id))!;
+}
+
+/** Deletes the contact way in WeCom and the channel here (soft: relations keep naming its state). */
+export async function deleteChannel(d: ContentDeps, id: number, now = new Date()): Promise<ChannelRow> {
+  const cur = await getChannel(d.db, d.corpId, id);
+  if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
+  if (cur.status === 'creating') throw conflict(`channel ${id} is still being created: try again once it is active or failed`);
+  if (cur.status === 'failed' || !cur.configId) {
+    const [row] = await d.db.update(channels).set({ status: 'deleted', deletedAt: now, updatedAt: now, wecomLockedUntil: null }).where(byId(d.corpId, id)).returning();
+    return row!;
+  }
+  const [row] = await d.db.update(channels)
+    .set({ status: 'deleting', updatedAt: now, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) })
+    .where(and(byId(d.corpId, id), inArray(channels.status, ['active', 'deleting'])))
+    .returning();
+  if (!row) throw conflict(`channel ${id} changed meanwhile: try again`);
+  try {
+    await delWay(d.client, row.configId!);
+    return await finishDelete(d.db, d.corpId, id, now);
+  } catch (err) {
+    if (outcomeUnknown(err)) {
+      await d.db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+        .where(byId(d.corpId, id));
+      return (await getChannel(d.db, d.corpId, id))!;
+    }
+    await d.db.update(channels).set({ status: 'active', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+      .where(and(byId(d.corpId, id), eq(channels.status, 'deleting')));
+    throw wecomFailure(err, 'del_contact_way');
+  }
+}
+
+/** del_contact_way; a way WeCom no longer knows is as deleted as we want it. */
+async function delWay(client: WeComClient, configId: string): Promise<void> {
+  try {
+    await client.contactWays.del(configId);
+  } catch (err) {
+    if (errcodeOf(err) !== GONE) throw err;
+  }
+}
+
+async function finishDelete(db: Db, corpId: string, id: number, now: Date): Promise<ChannelRow> {
+  const [row] = await db.update(channels)
+    .set({ status: 'deleted', deletedAt: now, updatedAt: now, wecomLockedUntil: null, lastErrcode: null, lastError: null })
+    .where(and(byId(corpId, id), eq(channels.status, 'deleting')))
+    .returning();
+  return row ?? (await getChannel(db, corpId, id))!;
+}
+
+export interface ChannelStats extends StateRelationStats {
+  channelId: number;
+  state: string;
+  /** Share of the customers added ≥30 days ago who are still there (null when none are that old). */
+  retention30: number | null;
+  welcomesSent: number;
+  welcomesFailed: number;
+}
+
+/** Adds, removals and 30-day retention from the ledger's relations that carry the channel's state; welcome outcomes from ours. */
+export async function channelStats(ex: Executor, corpId: string, id: number, now: Date): Promise<ChannelStats> {
+  const ch = await getChannel(ex, corpId, id);
+  if (!ch) throw notFound(`channel ${id}`);
+  const rel = (await relationStatsByState(ex, corpId, [ch.state], now, 30)).get(ch.state) ?? {
+    adds: 0, active: 0, removedByCustomer: 0, removedByRep: 0, removedOther: 0, transferred: 0, awaitingHandover: 0, addedBeforeWindow: 0, stillActiveAfterWindow: 0,
+  };
+  const [w] = rowsOf<{ sent: number; failed: number }>(await ex.execute(sql`
+    select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status in ('failed', 'unknown', 'expired'))::int as failed
+    from ${welcomeSends} where corp_id = ${corpId} and channel_id = ${id}`));
+  return {
+    channelId: id, state: ch.state, ...rel,
+    retention30: rel.addedBeforeWindow ? rel.stillActiveAfterWindow / rel.addedBeforeWindow : null,
+    welcomesSent: Number(w?.sent ?? 0), welcomesFailed: Number(w?.failed ?? 0),
+  };
+}
+
+/** Takes the WeCom lease of rows whose lease has passed and that owe WeCom something. */
+async function claimOwed(db: Db, corpId: string, now: Date, limit: number): Promise<ChannelRow[]> {
+  const ids = rowsOf<{ id: string | number }>(await db.execute(sql`
+    update channels set wecom_locked_until = ${new Date(now.getTime() + WECOM_LEASE_MS).toISOString()}::timestamptz
+    where id in (
+      select id from channels
+      where corp_id = ${corpId} and (status in ('creating', 'deleting') or (status = 'active' and version > wecom_synced_version))
+        and (wecom_locked_until is null or wecom_locked_until < ${now.toISOString()}::timestamptz)
+      order by id limit ${limit}
+      for update skip locked)
+    returning id`)).map((r) => Number(r.id));
+  if (ids.length === 0) return [];
+  return db.select().from(channels).where(and(eq(channels.corpId, corpId), inArray(channels.id, ids)));
+}
+
+/** The config_id of the API-created way carrying `state`, looking at ways created since `since`. */
+async function findWayByState(client: WeComClient, state: string, since: Date): Promise<{ config_id: string; qr_code?: string } | undefined> {
+  let cursor = '';
+  for (let page = 0; page < 1000; page++) {
+    const res = await client.contactWays.list({ start_time: Math.floor(since.getTime() / 1000), cursor, limit: 1000 });
+    for (const { config_id } of res.items) {
+      const way = await client.contactWays.get(config_id);
+      if (way.state === state) return { config_id, ...(way.qr_code ? { qr_code: way.qr_code } : {}) };
+    }
+    if (!res.nextCursor || res.nextCursor === cursor) return undefined;
+    cursor = res.nextCursor;
+  }
+  return undefined;
+}
+
+/**
+ * Finishes what a crash or an unclear failure left owed, once the lease of the
+ * call in flight has passed: a channel still `creating` is looked up in WeCom
+ * by its state (found → active; not found → the add never happened → failed);
+ * an owed update or delete is sent again. Returns the channels looked at.
+ */
+export async function recoverChannels(db: Db, client: WeComClient, corpId: string, now: Date, limit = 20): Promise<number> {
+  const rows = await claimOwed(db, corpId, now, limit);
+  for (const c of rows) {
+    try {
+      if (c.status === 'creating') {
+        const way = await findWayByState(client, c.state, new Date(c.createdAt.getTime() - 86_400_000));
+        if (way) await finishCreate(db, corpId, c.id, way.config_id, way.qr_code ?? null);
+        else {
+          await db.update(channels).set({ status: 'failed', wecomLockedUntil: null, lastError: 'WeCom has no contact way with this state: the add never happened', updatedAt: now })
+            .where(and(byId(corpId, c.id), eq(channels.status, 'creating')));
+        }
+      } else if (c.status === 'deleting') {
+        await delWay(client, c.configId!);
+        await finishDelete(db, corpId, c.id, now);
+      } else {
+        await client.contactWays.update({ config_id: c.configId!, ...wecomWay(c) });
+        await settleVersion(db, corpId, c.id, c.version);
+      }
+    } catch (err) {
+      const refused = !outcomeUnknown(err);
+      if (refused && c.status === 'active') {
+        // WeCom refuses this version for good: stop owing it, and say that WeCom's values differ from ours.
+        await db.update(channels).set({
+          wecomSyncedVersion: c.version, wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null,
+          lastError: `WeCom refused the update, it keeps its earlier values: ${errorMessage(err).slice(0, 300)}`,
+        }).where(and(byId(corpId, c.id), eq(channels.version, c.version)));
+        continue;
+      }
+      if (refused && c.status === 'deleting') {
+        await db.update(channels).set({ status: 'active', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+          .where(and(byId(corpId, c.id), eq(channels.status, 'deleting')));
+        continue;
+      }
+      // Leave it owed; the lease (plus a pause) keeps the next try from hammering WeCom.
+      await db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+        .where(byId(corpId, c.id));
+    }
+  }
+  return rows.length;
+}

@@ -1,0 +1,2 @@
+/** Touchpoints: content (templates, media, channels, welcome messages) and campaigns. Its only public surface. */
+export * from './content';

@@ -1,0 +1,3 @@
+/** Touchpoint tables: content (templates, channels, welcome) and campaigns (schedules, runs, deliveries). */
+export * from './content/schema';
+export * from './campaigns/schema';
