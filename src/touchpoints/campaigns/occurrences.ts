@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connection';
 import { specOf } from './definition';
 import { decideOccurrences, hasOccurrenceAfter, occurrencesBetween } from './schedule';
@@ -27,7 +27,10 @@ export async function materialiseOccurrences(db: Db, corpId: string, now: Date, 
       // The cursor moves only from where we read it: a scheduler that got here first makes this a no-op.
       const moved = await tx.update(campaigns)
         .set({ plannedThrough: now, ...(done ? { status: 'completed' as const, finishedAt: now } : {}) })
-        .where(and(eq(campaigns.id, c.id), eq(campaigns.status, 'active'), c.plannedThrough ? eq(campaigns.plannedThrough, c.plannedThrough) : isNull(campaigns.plannedThrough)))
+        .where(and(eq(campaigns.id, c.id), eq(campaigns.status, 'active'), c.plannedThrough
+          // JS dates carry milliseconds; a cursor written by SQL may carry microseconds.
+          ? sql`date_trunc('milliseconds', ${campaigns.plannedThrough}) = ${c.plannedThrough.toISOString()}::timestamptz`
+          : isNull(campaigns.plannedThrough)))
         .returning({ id: campaigns.id });
       if (moved.length === 0 || fates.length === 0) return 0;
       const rows = await tx.insert(campaignRuns).values(fates.map((f) => ({

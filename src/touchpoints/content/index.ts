@@ -19,6 +19,6 @@ export {
   createChannel, updateChannel, deleteChannel, getChannel, listChannels, channelByState, channelStats, recoverChannels, newState,
   CHANNEL_USERS_MAX, type ChannelRow, type ChannelInput, type ChannelPatch, type ChannelStats,
 } from './channels';
-export { registerWelcomeHandlers, sendWelcome, settleStaleWelcomes, listWelcomeSends, WELCOME_CODE_TTL_MS, type WelcomeDeps, type WelcomeSendRow } from './welcome';
+export { registerWelcomeHandlers, sendWelcome, settleStaleWelcomes, warmWelcomeMedia, listWelcomeSends, WELCOME_CODE_TTL_MS, type WelcomeDeps, type WelcomeSendRow } from './welcome';
 export { invalid, wecomFailure, outcomeUnknown } from './failures';
 export { recoverContent } from './recovery';

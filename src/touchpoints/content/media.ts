@@ -76,10 +76,10 @@ export async function mediaByIds(ex: Executor, corpId: string, ids: number[]): P
  * younger than 2.5 days (WeCom keeps it 3), else a fresh upload, cached.
  * Two instances racing may both upload: each gets a valid id, the last is kept.
  */
-export async function wecomMediaId(ex: Executor, client: WeComClient, corpId: string, id: number, now: Date): Promise<string> {
+export async function wecomMediaId(ex: Executor, client: WeComClient, corpId: string, id: number, now: Date, reuseMs = MEDIA_ID_REUSE_MS): Promise<string> {
   const m = await getMedia(ex, corpId, id);
   if (!m) throw notFound(`media ${id}`);
-  if (m.wecomMediaId && m.wecomUploadedAt && now.getTime() - m.wecomUploadedAt.getTime() < MEDIA_ID_REUSE_MS) return m.wecomMediaId;
+  if (m.wecomMediaId && m.wecomUploadedAt && now.getTime() - m.wecomUploadedAt.getTime() < reuseMs) return m.wecomMediaId;
   const [row] = await ex.select({ data: media.data }).from(media).where(and(eq(media.corpId, corpId), eq(media.id, id)));
   const uploaded = await client.media.upload(m.type, m.filename, row!.data, m.contentType);
   // WeCom's created_at is when its 3 days started; our clock is the fallback.

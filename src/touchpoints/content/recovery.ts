@@ -2,17 +2,19 @@ import type { Db } from '../../db/connection';
 import type { WeComClient } from '../../wecom/client';
 import { recoverChannels } from './channels';
 import { recoverGroupWelcomes } from './groupWelcome';
-import { settleStaleWelcomes } from './welcome';
+import { settleStaleWelcomes, warmWelcomeMedia } from './welcome';
 
 /**
  * One pass over what crashes and unclear failures left owed to WeCom:
  * channels being created, updated or deleted; group welcome mirrors; welcome
- * sends left without an outcome. Each step works only on rows whose lease has
+ * sends left without an outcome. It also keeps welcome media uploaded (a
+ * WelcomeCode's 20 s should not wait on an upload). Each step works only on rows whose lease has
  * passed, so instances may run it side by side. Returns rows handled.
  */
 export async function recoverContent(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
   const channels = await recoverChannels(db, client, corpId, now);
   const templates = await recoverGroupWelcomes(db, client, corpId, now);
   await settleStaleWelcomes(db, corpId, now);
+  await warmWelcomeMedia(db, client, corpId, now);
   return channels + templates;
 }

@@ -1,6 +1,6 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { queueTagChange } from '../../archive';
-import type { Db } from '../../db/connection';
+import { rowsOf, type Db } from '../../db/connection';
 import type { EventHandler, HandlerContext, HandlerRegistry } from '../../events';
 import { errorMessage } from '../../lib/errors';
 import type { ExternalContactEvent } from '../../wecom/callback/events';
@@ -8,6 +8,7 @@ import { errcodeOf, type Attachment, type WeComClient } from '../../wecom/client
 import { wecomAttachments } from './attachments';
 import { channelByState, type ChannelRow } from './channels';
 import { outcomeUnknown } from './failures';
+import { getMedia, wecomMediaId } from './media';
 import { renderTemplate } from './render';
 import { renderVarsFor } from './renderVars';
 import { welcomeSends, type WelcomeSendStatus } from './schema';
@@ -167,4 +168,31 @@ export async function listWelcomeSends(
   if (f.status) conds.push(eq(welcomeSends.status, f.status));
   if (f.before) conds.push(lt(welcomeSends.id, f.before));
   return ex.select().from(welcomeSends).where(and(...conds)).orderBy(desc(welcomeSends.id)).limit(f.limit);
+}
+
+/** Welcome media is re-uploaded a little before the send path would (2.5 days), so a send never waits on an upload. */
+const WARM_REUSE_MS = 2 * 86_400_000;
+
+/**
+ * Keeps the media_ids of live welcome templates fresh, so sending a welcome
+ * (20 s window) never has to upload first. Failures are left for the next
+ * pass (the send path still uploads if it must). Returns uploads made.
+ */
+export async function warmWelcomeMedia(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
+  const refs = rowsOf<{ id: string | number }>(await db.execute(sql`
+    select distinct (coalesce(a->>'mediaRef', a->>'picMediaRef'))::bigint as id
+    from templates t, jsonb_array_elements(t.attachments) a
+    where t.corp_id = ${corpId} and t.kind = 'welcome' and t.archived_at is null
+      and coalesce(a->>'mediaRef', a->>'picMediaRef') is not null`)).map((r) => Number(r.id));
+  let uploads = 0;
+  for (const id of refs) {
+    const before = await getMedia(db, corpId, id);
+    try {
+      const mediaId = await wecomMediaId(db, client, corpId, id, now, WARM_REUSE_MS);
+      if (mediaId !== before?.wecomMediaId) uploads++;
+    } catch {
+      // The send path uploads on demand; the next pass tries again.
+    }
+  }
+  return uploads;
 }
