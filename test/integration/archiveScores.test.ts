@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  recencyDays,
   createAutoTagRule, getScore, listWarnings, recomputeArchive, recomputeScores, recomputeStages, sendWarningDigests, setStageRules, stageFunnel, stageOf,
 } from '../../src/archive';
 import { rowsOf, type Db } from '../../src/db/connection';
@@ -57,24 +58,24 @@ describe('RFM scores', () => {
     await order(corp, 'refunded', 5000, day(90), 'refunded');
     await order(corp, 'stranger', 99999, day(90)); // not in the ledger: ignored
 
-    expect(await recomputeScores(db, corp, now)).toEqual({ customers: 12, paying: 10 });
+    expect(await recomputeScores(db, corp, now)).toEqual({ customers: 12, paying: 10, changed: 12 });
     const rows = [];
     for (let i = 0; i < 10; i++) rows.push((await getScore(db, corp, `c${i}`))!);
     expect(rows.map((r) => r.m)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     expect(rows.map((r) => r.r)).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
     // Everyone has one order: a tie, so all share the lowest score.
     expect(rows.map((r) => r.f)).toEqual(Array(10).fill(1));
-    expect(rows.map((r) => r.recencyDays)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(rows.map((r) => recencyDays(r, now))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(rows[9]!.monetary).toBe('1000.00');
     // key = top 20% by spend; then R+F ≥ 5 regular, else low.
     expect(rows.map((r) => r.tier)).toEqual(['regular', 'regular', 'regular', 'regular', 'low', 'low', 'low', 'low', 'key', 'key']);
     for (const ext of ['none', 'refunded']) {
-      expect(await getScore(db, corp, ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, recencyDays: null, frequency: 0, monetary: '0.00' });
+      expect(await getScore(db, corp, ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, lastOrderAt: null, frequency: 0, monetary: '0.00' });
     }
     expect(await getScore(db, corp, 'stranger')).toBeUndefined();
 
-    // A rerun is stable and updates in place.
-    await recomputeScores(db, corp, now);
+    // A rerun is stable, updates in place and writes nothing when nothing moved.
+    expect((await recomputeScores(db, corp, now)).changed).toBe(0);
     expect(await count(sql`select count(*)::int as n from customer_scores where corp_id = ${corp}`)).toBe(12);
   });
 

@@ -1,4 +1,5 @@
 import {
+  recencyDays,
   createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, setStageRules, stageFunnel,
   stageOf, type AutoTagRule, type WarningKind,
 } from '../../../archive';
@@ -48,8 +49,8 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
       if (!s) throw notFound(`scores of ${params.externalUserId}`);
       const st = await stageOf(d.db, d.corpId, params.externalUserId);
       return {
-        externalUserId: s.externalUserId, recencyDays: s.recencyDays, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
-        tier: s.tier, computedAt: s.computedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
+        externalUserId: s.externalUserId, recencyDays: recencyDays(s, new Date()), lastOrderAt: s.lastOrderAt?.toISOString() ?? null, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
+        tier: s.tier, changedAt: s.changedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
       };
     },
   });

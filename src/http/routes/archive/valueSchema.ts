@@ -9,6 +9,7 @@ export const RecomputeView = z.object({
   at: z.string(),
   customers: z.number(),
   paying: z.number(),
+  scoresChanged: z.number(),
   stageChanges: z.number(),
   warnings: z.object({ entered_dormant: z.number(), key_account_decline: z.number(), removed_rep: z.number() }),
   autoTags: z.object({ rules: z.number(), changes: z.number() }),
@@ -18,14 +19,17 @@ export const RecomputeView = z.object({
 export const CustomerParams = z.object({ externalUserId: z.string().min(1).max(128) });
 export const ScoreView = z.object({
   externalUserId: z.string(),
+  /** Days since the last paid order, as of the request. */
   recencyDays: z.number().nullable(),
+  lastOrderAt: z.string().nullable(),
   frequency: z.number(),
   monetary: z.string(),
   r: z.number().nullable(),
   f: z.number().nullable(),
   m: z.number().nullable(),
   tier,
-  computedAt: z.string(),
+  /** When these scores last changed (a recompute that changes nothing leaves it). */
+  changedAt: z.string(),
   stage: stage.nullable(),
   stageSince: z.string().nullable(),
 });
