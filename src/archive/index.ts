@@ -11,6 +11,6 @@ export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, 
 export { assertCustomer } from './customers';
 export { recomputeScores, getScore, recencyDays, SCORES_WORK_MEM, GROWTH_MIN_RF, REGULAR_MIN_RF, type ScoreRow, type Tier } from './scores';
 export { recomputeStages, stageFunnel, stageOf, getStageRules, setStageRules, StageRules, DEFAULT_STAGE_RULES, STAGES } from './stages';
-export { raiseWarnings, sendWarningDigests, listWarnings, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
+export { raiseWarnings, sendWarningDigests, listWarnings, resolveWarning, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
 export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
 export { recomputeArchive, type RecomputeSummary } from './recompute';

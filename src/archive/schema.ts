@@ -204,7 +204,10 @@ export const churnWarnings = pgTable(
     detail: jsonb('detail'),
     createdAt: ts('created_at').notNull().defaultNow(),
     digestSentAt: ts('digest_sent_at'),
+    /** Resolved by a person (their id) or by `system` when the customer came back. */
     resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolution: text('resolution'),
   },
   (t) => [
     uniqueIndex('churn_warnings_transition').on(t.corpId, t.kind, t.externalUserId, t.transitionKey),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
-  recencyDays,
+  recencyDays, resolveWarning,
   createAutoTagRule, getScore, listWarnings, recomputeArchive, recomputeScores, recomputeStages, sendWarningDigests, setStageRules, stageFunnel, stageOf,
 } from '../../src/archive';
 import { rowsOf, type Db } from '../../src/db/connection';
@@ -211,6 +211,22 @@ describe('churn warnings and digests', () => {
     // A second recompute in a later month sees the decline again: a new transition key.
     const nextMonth = await recomputeArchive(db, corp, day(440));
     expect(nextMonth.warnings.key_account_decline).toBe(1);
+
+    // Handling: a rep may resolve only their own; resolving again keeps the first resolution.
+    const leaver = all.find((w) => w.kind === 'removed_rep')!;
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep1', now: day(441), onlyUserId: 'rep1' })).toBeUndefined();
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep3', resolution: 'called back', now: day(441), onlyUserId: 'rep3' }))
+      .toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'boss', now: day(442) })).toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
+    // The dormant customer orders again: active again, so their warning resolves itself.
+    await order(corp, 'sleepy', 10, day(443));
+    await recomputeArchive(db, corp, day(444));
+    const open = await listWarnings(db, corp, { limit: 50 });
+    expect(open.map((w) => [w.externalUserId, w.kind])).toEqual([['big', 'key_account_decline'], ['big', 'key_account_decline']]);
+    const [sleepy] = rowsOf<{ resolved_by: string; resolution: string }>(await db.execute(sql`
+      select resolved_by, resolution from churn_warnings where corp_id = ${corp} and external_user_id = 'sleepy'`));
+    expect(sleepy).toMatchObject({ resolved_by: 'system' });
+    expect(sleepy!.resolution).toMatch(/^active again: (growing|mature)$/);
   });
 
   it('lets only one recompute run at a time (server only: PGlite has one connection)', async () => {
@@ -254,6 +270,12 @@ describe('HTTP', () => {
       expect((await getJson(`${service.url}/api/stages/rules`)).body).toMatchObject({ dormantDays: 30, churnedDays: 60 });
       expect((await getJson(`${service.url}/api/warnings?tier=key`)).body).toEqual({ items: [], nextBefore: null });
       expect((await getJson(`${service.url}/api/warnings?kind=bogus`)).status).toBe(400);
+      const resolve = (id: string, body: unknown) => fetch(`${service.url}/api/warnings/${id}/resolve`, {
+        method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      expect((await resolve('999999999', {})).status).toBe(404);
+      expect((await resolve('abc', {})).status).toBe(400);
+      expect((await resolve('1', { resolution: 7 })).status).toBe(400);
     } finally {
       await service.stop();
     }

@@ -25,7 +25,9 @@ CREATE TABLE "churn_warnings" (
 	"detail" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"digest_sent_at" timestamp with time zone,
-	"resolved_at" timestamp with time zone
+	"resolved_at" timestamp with time zone,
+	"resolved_by" text,
+	"resolution" text
 );
 --> statement-breakpoint
 CREATE TABLE "complaints" (

@@ -3,6 +3,8 @@ import getRawBody from 'raw-body';
 import { AppError } from '../../lib/errors';
 
 export const MAX_BODY = '1mb';
+/** Routes that take bulk bodies, and their larger bound (POST /api/orders takes up to 5000 orders). */
+export const BULK_BODY_LIMITS: Readonly<Record<string, string>> = { '/api/orders': '16mb' };
 
 /** The raw request body as text, bounded; over the limit → 413 before it is all read. */
 export async function readText(ctx: Koa.Context, limit = MAX_BODY): Promise<string> {
@@ -13,7 +15,7 @@ export async function readText(ctx: Koa.Context, limit = MAX_BODY): Promise<stri
 export function jsonBody(): Koa.Middleware {
   return async function jsonBodyMiddleware(ctx, next) {
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
-      const text = await readText(ctx);
+      const text = await readText(ctx, BULK_BODY_LIMITS[ctx.path] ?? MAX_BODY);
       if (text.trim() === '') {
         ctx.state.body = undefined;
       } else {

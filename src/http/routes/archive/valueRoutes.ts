@@ -1,6 +1,6 @@
 import {
   recencyDays,
-  createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, setStageRules, stageFunnel,
+  createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, resolveWarning, setStageRules, stageFunnel,
   stageOf, type AutoTagRule, type WarningKind,
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
@@ -10,7 +10,7 @@ import type { WeComClient } from '../../../wecom/client';
 import type { Actor, ApiRouter } from '../../apiRouter';
 import {
   AutoTagRuleList, AutoTagRuleView, CreateAutoTagRule, CustomerParams, Deleted, Funnel, RecomputeView, RuleIdParams, ScoreView, StageRules,
-  WarningList, WarningQuery,
+  ResolveWarningBody, ResolvedWarning, WarningList, WarningParams, WarningQuery,
 } from './valueSchema';
 
 export interface ArchiveValueRoutesDeps {
@@ -90,6 +90,19 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
         })),
         nextBefore: items.length === query.limit ? items.at(-1)!.id : null,
       };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/warnings/:id/resolve', tags: ['archive'],
+    summary: 'Mark a churn warning handled (reps: only their own); resolving again keeps the first resolution',
+    params: WarningParams, body: ResolveWarningBody, response: ResolvedWarning,
+    async handler({ params, body, actor }) {
+      const done = await resolveWarning(d.db, d.corpId, params.id, {
+        by: actor.id, resolution: body.resolution ?? null, now: new Date(), onlyUserId: isManager(actor) ? undefined : actor.id,
+      });
+      if (!done) throw notFound(`warning ${params.id}`);
+      return { ...done, resolvedAt: done.resolvedAt.toISOString() };
     },
   });
 

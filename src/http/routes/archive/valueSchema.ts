@@ -61,6 +61,10 @@ export const WarningList = z.object({
   nextBefore: z.number().nullable(),
 });
 
+export const WarningParams = z.object({ id: z.coerce.number().int().positive() });
+export const ResolveWarningBody = z.object({ resolution: z.string().max(500).nullable().optional() }).default({});
+export const ResolvedWarning = z.object({ id: z.number(), resolvedAt: z.string(), resolvedBy: z.string(), resolution: z.string().nullable() });
+
 export const CreateAutoTagRule = z.object({
   name: z.string().min(1).max(200),
   /** A segment rule; validated by the segment rule parser (errors name the path). */
