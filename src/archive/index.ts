@@ -3,6 +3,7 @@ export * from './schema';
 export { defineField, listFields, archiveField, setFieldValues, fieldValuesOf, fieldValueError, FIELD_TYPES, type FieldType, type FieldRow, type FieldDefinition, type FieldValidation, type FieldValue } from './customFields';
 export { addFollowUp, listFollowUps, remindDueFollowUps, FOLLOW_UP_CHANNELS, REMIND_BATCH, type FollowUpChannel, type FollowUpInput, type FollowUpRow } from './followUps';
 export { openComplaint, resolveComplaint, getComplaint, listComplaints, timeToResolveSeconds, type ComplaintRow } from './complaints';
+export { refreshOrderFacts } from './orderFacts';
 export { importOrders, validateOrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type RejectedRow } from './orders';
 export { importOrdersCsv, CsvImportError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult } from './importOrdersCsv';
 export { readCsv, CsvSyntaxError, type CsvRecord } from './csv';

@@ -42,8 +42,6 @@ const intArray = (values: readonly number[]) => sql`${textArray(values.map(Strin
 /** The customer's relations in this corp (alias r). */
 const relationsOf = (ctx: Ctx) => sql`relations r where r.corp_id = ${ctx.corp} and r.external_user_id = c.external_user_id`;
 const activeRelation = (ctx: Ctx) => sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active')`;
-/** The customer's paid orders (alias o): only paid orders count, as for RFM. */
-const paidOrders = (ctx: Ctx) => sql`orders o where o.corp_id = ${ctx.corp} and o.external_user_id = c.external_user_id and o.status = 'paid'`;
 const interactionsOf = (ctx: Ctx) => sql`interactions i where i.corp_id = ${ctx.corp} and i.external_user_id = c.external_user_id`;
 const scoresOf = (ctx: Ctx) => sql`customer_scores s where s.corp_id = ${ctx.corp} and s.external_user_id = c.external_user_id`;
 
@@ -106,7 +104,7 @@ function condition(n: Condition, ctx: Ctx): SQL {
       where gm.corp_id = ${ctx.corp} and gm.member_id = c.external_user_id and gm.type = 2 and gm.status = 'active'
         and cg.status in ('active', 'owner_departed')${chats})`;
   }
-  if ('lastOrder' in n) return recency(n.lastOrder, paidOrders(ctx), sql.raw('o.ordered_at'), ctx);
+  if ('lastOrder' in n) return lastOrder(n.lastOrder, ctx);
   if ('lastInteraction' in n) return recency(n.lastInteraction, interactionsOf(ctx), sql.raw('i.at'), ctx);
   if ('added' in n) {
     // "Added" is the first relation: within N days means no relation was added before the cutoff.
@@ -117,14 +115,8 @@ function condition(n: Condition, ctx: Ctx): SQL {
     }
     return sql`exists (select 1 from ${relationsOf(ctx)} and r.added_at < ${cutoff(ctx, a.olderThanDays)})`;
   }
-  if ('orderCount' in n) {
-    const count = sql`(select count(*) from ${paidOrders(ctx)})`;
-    return between(count, n.orderCount.gte, n.orderCount.lte, 'bigint');
-  }
-  if ('totalSpend' in n) {
-    const total = sql`(select coalesce(sum(o.amount), 0) from ${paidOrders(ctx)})`;
-    return between(total, n.totalSpend.gte, n.totalSpend.lte, 'numeric');
-  }
+  if ('orderCount' in n) return orderFact(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint', ctx);
+  if ('totalSpend' in n) return orderFact(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric', ctx);
   return field(n.field, ctx);
 }
 
@@ -134,6 +126,24 @@ function between(expr: SQL, gte: number | undefined, lte: number | undefined, ty
   if (gte !== undefined) preds.push(sql`${expr} >= ${String(gte)}::${cast}`);
   if (lte !== undefined) preds.push(sql`${expr} <= ${String(lte)}::${cast}`);
   return sql`(${sql.join(preds, sql` and `)})`;
+}
+
+/*
+ * Order conditions read the live order facts in customer_scores (kept current
+ * by every order import): one row per customer, which the planner can hash
+ * join, instead of aggregating orders per candidate. No row = no paid order.
+ */
+function lastOrder(r: { olderThanDays: number } | { withinDays: number } | { never: true }, ctx: Ctx): SQL {
+  if ('never' in r) return sql`not exists (select 1 from ${scoresOf(ctx)} and s.last_order_at is not null)`;
+  if ('withinDays' in r) return sql`exists (select 1 from ${scoresOf(ctx)} and s.last_order_at >= ${cutoff(ctx, r.withinDays)})`;
+  return sql`exists (select 1 from ${scoresOf(ctx)} and s.last_order_at < ${cutoff(ctx, r.olderThanDays)})`;
+}
+
+function orderFact(col: SQL, gte: number | undefined, lte: number | undefined, type: 'bigint' | 'numeric', ctx: Ctx): SQL {
+  const hit = sql`exists (select 1 from ${scoresOf(ctx)} and ${between(col, gte, lte, type)})`;
+  // A customer without a facts row has 0 orders and 0 spend.
+  const zeroMatches = (gte === undefined || gte <= 0) && (lte === undefined || lte >= 0);
+  return zeroMatches ? sql`(${hit} or not exists (select 1 from ${scoresOf(ctx)}))` : hit;
 }
 
 function recency(
