@@ -29,11 +29,53 @@ interface Ctx {
 }
 
 function node(n: RuleNode, ctx: Ctx): SQL {
-  if ('all' in n) return n.all.length ? sql`(${sql.join(n.all.map((c) => node(c, ctx)), sql` and `)})` : sql`true`;
+  if ('all' in n) return n.all.length ? sql`(${sql.join(allOf(n.all, ctx), sql` and `)})` : sql`true`;
   if ('any' in n) return n.any.length ? sql`(${sql.join(n.any.map((c) => node(c, ctx)), sql` or `)})` : sql`false`;
   if ('not' in n) return sql`(not ${node(n.not, ctx)})`;
   return condition(n, ctx);
 }
+
+/**
+ * The parts of an `all`. Conditions that each ask for a customer_scores row
+ * with some property become ONE EXISTS over that row — equivalent, since a
+ * customer has at most one such row — so the planner joins the table once.
+ */
+function allOf(children: RuleNode[], ctx: Ctx): SQL[] {
+  const onScores = children.map((c) => scoresRowPredicate(c, ctx));
+  const merged = onScores.filter((p): p is SQL => p !== undefined);
+  if (merged.length < 2) return children.map((c) => node(c, ctx));
+  const rest = children.filter((_, i) => onScores[i] === undefined).map((c) => node(c, ctx));
+  return [sql`exists (select 1 from ${scoresOf(ctx)} and ${sql.join(merged, sql` and `)})`, ...rest];
+}
+
+/** P when the condition means exactly "the customer's scores row satisfies P" (alias s); otherwise undefined. */
+function scoresRowPredicate(n: RuleNode, ctx: Ctx): SQL | undefined {
+  if ('tier' in n) return n.tier.in.includes('none') ? undefined : sql`s.tier = any(${textArray(n.tier.in)})`;
+  if ('score' in n) {
+    const preds: SQL[] = [];
+    for (const k of ['r', 'f', 'm'] as const) {
+      const r = n.score[k];
+      if (!r) continue;
+      const col = SCORE_COLUMN[k];
+      if (r.gte !== undefined) preds.push(sql`${col} >= ${r.gte}::int`);
+      if (r.lte !== undefined) preds.push(sql`${col} <= ${r.lte}::int`);
+      if (r.eq !== undefined) preds.push(sql`${col} = ${r.eq}::int`);
+    }
+    return sql.join(preds, sql` and `);
+  }
+  if ('lastOrder' in n) {
+    const r = n.lastOrder;
+    if ('withinDays' in r) return sql`s.last_order_at >= ${cutoff(ctx, r.withinDays)}`;
+    if ('olderThanDays' in r) return sql`s.last_order_at < ${cutoff(ctx, r.olderThanDays)}`;
+    return undefined;
+  }
+  if ('orderCount' in n && !zeroMatches(n.orderCount)) return between(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint');
+  if ('totalSpend' in n && !zeroMatches(n.totalSpend)) return between(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric');
+  return undefined;
+}
+
+/** Whether a range admits 0 (a customer with no paid order). */
+const zeroMatches = (r: { gte?: number; lte?: number }) => (r.gte === undefined || r.gte <= 0) && (r.lte === undefined || r.lte >= 0);
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const cutoff = (ctx: Ctx, days: number) => ts(new Date(ctx.now.getTime() - days * DAY_MS));
@@ -62,22 +104,12 @@ function condition(n: Condition, ctx: Ctx): SQL {
   if ('stage' in n) {
     return sql`exists (select 1 from customer_stages st where st.corp_id = ${ctx.corp} and st.external_user_id = c.external_user_id and st.stage = any(${textArray(n.stage.in)}))`;
   }
+  const onScores = scoresRowPredicate(n, ctx);
+  if (onScores) return sql`exists (select 1 from ${scoresOf(ctx)} and ${onScores})`;
+  if ('score' in n) throw new Error('score conditions always compile through scoresRowPredicate');
   if ('tier' in n) {
-    const hit = sql`exists (select 1 from ${scoresOf(ctx)} and s.tier = any(${textArray(n.tier.in)}))`;
     // No scores row means no orders were ever scored: that is tier 'none'.
-    return n.tier.in.includes('none') ? sql`(${hit} or not exists (select 1 from ${scoresOf(ctx)}))` : hit;
-  }
-  if ('score' in n) {
-    const preds: SQL[] = [];
-    for (const k of ['r', 'f', 'm'] as const) {
-      const r = n.score[k];
-      if (!r) continue;
-      const col = SCORE_COLUMN[k];
-      if (r.gte !== undefined) preds.push(sql`${col} >= ${r.gte}::int`);
-      if (r.lte !== undefined) preds.push(sql`${col} <= ${r.lte}::int`);
-      if (r.eq !== undefined) preds.push(sql`${col} = ${r.eq}::int`);
-    }
-    return sql`exists (select 1 from ${scoresOf(ctx)} and ${sql.join(preds, sql` and `)})`;
+    return sql`(exists (select 1 from ${scoresOf(ctx)} and s.tier = any(${textArray(n.tier.in)})) or not exists (select 1 from ${scoresOf(ctx)}))`;
   }
   if ('owner' in n) {
     return sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active' and r.user_id = any(${textArray(n.owner.in)}))`;
@@ -104,7 +136,8 @@ function condition(n: Condition, ctx: Ctx): SQL {
       where gm.corp_id = ${ctx.corp} and gm.member_id = c.external_user_id and gm.type = 2 and gm.status = 'active'
         and cg.status in ('active', 'owner_departed')${chats})`;
   }
-  if ('lastOrder' in n) return lastOrder(n.lastOrder, ctx);
+  // What scoresRowPredicate did not take: no paid order ever, or a range that admits 0 (no facts row = 0).
+  if ('lastOrder' in n) return sql`not exists (select 1 from ${scoresOf(ctx)} and s.last_order_at is not null)`;
   if ('lastInteraction' in n) return recency(n.lastInteraction, interactionsOf(ctx), sql.raw('i.at'), ctx);
   if ('added' in n) {
     // "Added" is the first relation: within N days means no relation was added before the cutoff.
@@ -115,8 +148,8 @@ function condition(n: Condition, ctx: Ctx): SQL {
     }
     return sql`exists (select 1 from ${relationsOf(ctx)} and r.added_at < ${cutoff(ctx, a.olderThanDays)})`;
   }
-  if ('orderCount' in n) return orderFact(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint', ctx);
-  if ('totalSpend' in n) return orderFact(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric', ctx);
+  if ('orderCount' in n) return orWithoutFacts(between(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint'), ctx);
+  if ('totalSpend' in n) return orWithoutFacts(between(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric'), ctx);
   return field(n.field, ctx);
 }
 
@@ -133,18 +166,8 @@ function between(expr: SQL, gte: number | undefined, lte: number | undefined, ty
  * by every order import): one row per customer, which the planner can hash
  * join, instead of aggregating orders per candidate. No row = no paid order.
  */
-function lastOrder(r: { olderThanDays: number } | { withinDays: number } | { never: true }, ctx: Ctx): SQL {
-  if ('never' in r) return sql`not exists (select 1 from ${scoresOf(ctx)} and s.last_order_at is not null)`;
-  if ('withinDays' in r) return sql`exists (select 1 from ${scoresOf(ctx)} and s.last_order_at >= ${cutoff(ctx, r.withinDays)})`;
-  return sql`exists (select 1 from ${scoresOf(ctx)} and s.last_order_at < ${cutoff(ctx, r.olderThanDays)})`;
-}
-
-function orderFact(col: SQL, gte: number | undefined, lte: number | undefined, type: 'bigint' | 'numeric', ctx: Ctx): SQL {
-  const hit = sql`exists (select 1 from ${scoresOf(ctx)} and ${between(col, gte, lte, type)})`;
-  // A customer without a facts row has 0 orders and 0 spend.
-  const zeroMatches = (gte === undefined || gte <= 0) && (lte === undefined || lte >= 0);
-  return zeroMatches ? sql`(${hit} or not exists (select 1 from ${scoresOf(ctx)}))` : hit;
-}
+const orWithoutFacts = (pred: SQL, ctx: Ctx) =>
+  sql`(exists (select 1 from ${scoresOf(ctx)} and ${pred}) or not exists (select 1 from ${scoresOf(ctx)}))`;
 
 function recency(
   r: { olderThanDays: number } | { withinDays: number } | { never: true },
