@@ -34,8 +34,8 @@ async function timed<T>(label: string, f: () => Promise<T>): Promise<{ s: number
 async function seed(db: Db) {
   const now = sql`${NOW.toISOString()}::timestamptz`;
   await db.execute(sql`
-    insert into external_contacts (corp_id, external_user_id, name)
-    select ${CORP}, 'wm' || g, 'customer ' || g from generate_series(1, ${CUSTOMERS}) g`);
+    insert into external_contacts (corp_id, external_user_id, name, connected)
+    select ${CORP}, 'wm' || g, 'customer ' || g, g % 23 <> 0 from generate_series(1, ${CUSTOMERS}) g`);
   await db.execute(sql`
     insert into relations (corp_id, user_id, external_user_id, status, added_at, status_changed_at)
     select ${CORP}, 'rep' || (g % 200), 'wm' || g, case when g % 23 = 0 then 'removed_by_customer' else 'active' end,

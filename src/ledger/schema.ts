@@ -122,8 +122,6 @@ export const relations = pgTable(
   (t) => [
     uniqueIndex('relations_pair').on(t.corpId, t.userId, t.externalUserId),
     index('relations_customer').on(t.corpId, t.externalUserId),
-    // "Has an active relation" is asked per customer by every segment: answered from the index alone.
-    index('relations_active_customer').on(t.corpId, t.externalUserId).where(sql`status = 'active'`),
     index('relations_owner_status').on(t.corpId, t.userId, t.status),
   ],
 );

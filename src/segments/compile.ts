@@ -3,7 +3,7 @@ import { textArray } from '../db/bulk';
 import type { Condition, FieldCondition, RuleNode, SegmentRule } from './rules';
 
 export interface CompileOptions {
-  /** Also match customers with no active relation (the archive keeps them). */
+  /** Also match disconnected customers — no live relation any more (the archive keeps them). */
   includeDisconnected?: boolean;
 }
 
@@ -19,7 +19,8 @@ const DAY_MS = 86_400_000;
 export function compileRule(corpId: string, rule: SegmentRule, now: Date, opts: CompileOptions = {}): SQL {
   const ctx: Ctx = { corp: corpId, now };
   const where = [sql`c.corp_id = ${corpId}`, node(rule, ctx)];
-  if (!(opts.includeDisconnected || rule.includeDisconnected)) where.push(activeRelation(ctx));
+  // Connected = a live relation (active, or awaiting handover), kept on the contact row by the ledger: no probe per customer.
+  if (!(opts.includeDisconnected || rule.includeDisconnected)) where.push(sql`c.connected`);
   return sql`select c.external_user_id from external_contacts c where ${sql.join(where, sql` and `)}`;
 }
 
@@ -83,7 +84,6 @@ const intArray = (values: readonly number[]) => sql`${textArray(values.map(Strin
 
 /** The customer's relations in this corp (alias r). */
 const relationsOf = (ctx: Ctx) => sql`relations r where r.corp_id = ${ctx.corp} and r.external_user_id = c.external_user_id`;
-const activeRelation = (ctx: Ctx) => sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active')`;
 const interactionsOf = (ctx: Ctx) => sql`interactions i where i.corp_id = ${ctx.corp} and i.external_user_id = c.external_user_id`;
 const scoresOf = (ctx: Ctx) => sql`customer_scores s where s.corp_id = ${ctx.corp} and s.external_user_id = c.external_user_id`;
 
