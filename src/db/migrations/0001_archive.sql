@@ -196,4 +196,5 @@ CREATE INDEX "stage_changes_customer" ON "stage_changes" USING btree ("corp_id",
 CREATE INDEX "stage_changes_recent" ON "stage_changes" USING btree ("corp_id","at");--> statement-breakpoint
 CREATE INDEX "tag_changes_claim" ON "tag_changes" USING btree ("corp_id","available_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "segment_members_customer" ON "segment_members" USING btree ("corp_id","external_user_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "segments_name" ON "segments" USING btree ("corp_id","name");
+CREATE UNIQUE INDEX "segments_name" ON "segments" USING btree ("corp_id","name");--> statement-breakpoint
+CREATE INDEX "external_contacts_connected" ON "external_contacts" USING btree ("corp_id","external_user_id") WHERE connected;
