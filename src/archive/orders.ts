@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { jsonRows } from '../db/bulk';
+import { jsonRows, textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
+import { refreshOrderFacts } from './orderFacts';
 
 export const ORDER_STATUSES = ['paid', 'refunded', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -98,6 +99,23 @@ export async function importOrders(ex: Executor, corpId: string, rows: readonly 
     external_order_id: o.externalOrderId, external_user_id: o.externalUserId, amount: o.amount, currency: o.currency,
     ordered_at: o.orderedAt.toISOString(), status: o.status, items: o.items ?? null,
   }));
+  return ex.transaction(async (tx) => {
+    // An update may move an order to another customer: the one it leaves needs its facts refreshed too.
+    const before = rowsOf<{ external_user_id: string }>(await tx.execute(sql`
+      select distinct external_user_id from orders where corp_id = ${corpId} and external_order_id = any(${textArray([...good.keys()])})`));
+    const counts = await upsertOrders(tx, corpId, input, source);
+    if (counts.inserted + counts.updated > 0) {
+      await refreshOrderFacts(tx, corpId, [...input.map((o) => o.external_user_id), ...before.map((r) => r.external_user_id)]);
+    }
+    return { ...counts, unchanged: good.size - counts.inserted - counts.updated, rejected };
+  });
+}
+
+type OrderRecord = {
+  external_order_id: string; external_user_id: string; amount: string; currency: string; ordered_at: string; status: string; items: unknown;
+};
+
+async function upsertOrders(ex: Executor, corpId: string, input: OrderRecord[], source: 'api' | 'csv'): Promise<{ inserted: number; updated: number }> {
   // xmax = 0 tells a fresh insert from an update; rows whose WHERE failed are not returned (unchanged).
   const [counts] = rowsOf<{ inserted: number; updated: number }>(await ex.execute(sql`
     with up as (
@@ -114,7 +132,5 @@ export async function importOrders(ex: Executor, corpId: string, rows: readonly 
       returning (xmax = 0) as fresh
     )
     select count(*) filter (where fresh)::int as inserted, count(*) filter (where not fresh)::int as updated from up`));
-  const inserted = Number(counts?.inserted ?? 0);
-  const updated = Number(counts?.updated ?? 0);
-  return { inserted, updated, unchanged: good.size - inserted - updated, rejected };
+  return { inserted: Number(counts?.inserted ?? 0), updated: Number(counts?.updated ?? 0) };
 }

@@ -15,6 +15,8 @@ export interface RecomputeSummary {
   at: string;
   customers: number;
   paying: number;
+  /** Customers whose scores or tier moved in this run. */
+  scoresChanged: number;
   stageChanges: number;
   warnings: Record<WarningKind, number>;
   autoTags: { rules: number; changes: number };
@@ -49,8 +51,10 @@ export async function recomputeArchive(db: Db, corpId: string, now: Date): Promi
     const tWarnings = lap();
     const autoTags = await applyAutoTagRules(tx, corpId, now);
     const tAutoTags = lap();
+    // Fresh statistics before segments query what just moved (autovacuum would get there a minute or more later).
+    if (scores.changed + stages.changed > 0) await tx.execute(sql`analyze customer_scores, customer_stages`);
     return {
-      runId, at: now.toISOString(), customers: scores.customers, paying: scores.paying, stageChanges: stages.changed, warnings, autoTags,
+      runId, at: now.toISOString(), customers: scores.customers, paying: scores.paying, scoresChanged: scores.changed, stageChanges: stages.changed, warnings, autoTags,
       timings: { scores: tScores, stages: tStages, warnings: tWarnings, autoTags: tAutoTags, total: Math.round(performance.now() - started) },
     };
   });

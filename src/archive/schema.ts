@@ -125,13 +125,17 @@ export const interactions = pgTable(
   ],
 );
 
-/** RFM scores (1–5 by quintile over paying customers) and the value tier; one row per customer with orders. */
+/**
+ * RFM scores (1–5 by quintile over paying customers) and the value tier; one row per customer the ledger knows.
+ * Holds only facts that do not age by themselves (last order time, not "days since"), so a nightly recompute
+ * rewrites just the customers whose scores moved; `changed_at` is when this row last changed.
+ */
 export const customerScores = pgTable(
   'customer_scores',
   {
     corpId: text('corp_id').notNull(),
     externalUserId: text('external_user_id').notNull(),
-    recencyDays: integer('recency_days'),
+    lastOrderAt: ts('last_order_at'),
     frequency: integer('frequency').notNull().default(0),
     monetary: numeric('monetary', { precision: 16, scale: 2 }).notNull().default('0'),
     r: smallint('r'),
@@ -139,9 +143,10 @@ export const customerScores = pgTable(
     m: smallint('m'),
     /** key (top 20% by monetary) | growth | regular | low | none (no orders). */
     tier: text('tier').$type<'key' | 'growth' | 'regular' | 'low' | 'none'>().notNull(),
-    computedAt: ts('computed_at').notNull().defaultNow(),
+    changedAt: ts('changed_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.corpId, t.externalUserId] }), index('customer_scores_tier').on(t.corpId, t.tier)],
+  // No index on tier: five values over all customers, a scan is what the planner would pick anyway.
+  (t) => [primaryKey({ columns: [t.corpId, t.externalUserId] })],
 );
 
 export type Stage = 'new' | 'growing' | 'mature' | 'dormant' | 'churned';
@@ -199,7 +204,10 @@ export const churnWarnings = pgTable(
     detail: jsonb('detail'),
     createdAt: ts('created_at').notNull().defaultNow(),
     digestSentAt: ts('digest_sent_at'),
+    /** Resolved by a person (their id) or by `system` when the customer came back. */
     resolvedAt: ts('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolution: text('resolution'),
   },
   (t) => [
     uniqueIndex('churn_warnings_transition').on(t.corpId, t.kind, t.externalUserId, t.transitionKey),

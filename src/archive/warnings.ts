@@ -69,7 +69,40 @@ export async function raiseWarnings(ex: Executor, corpId: string, now: Date, rul
     from relation_history h
     where h.corp_id = ${corpId} and h.to_status = 'removed_by_customer' and h.at > ${since} and h.at <= ${at}`);
 
+  // A dormant customer who is active again (new, growing or mature) no longer needs the warning.
+  await ex.execute(sql`
+    update churn_warnings w set resolved_at = ${at}, resolved_by = 'system', resolution = 'active again: ' || st.stage
+    from customer_stages st
+    where w.corp_id = ${corpId} and w.kind = 'entered_dormant' and w.resolved_at is null
+      and st.corp_id = w.corp_id and st.external_user_id = w.external_user_id and st.stage in ('new', 'growing', 'mature')`);
+
   return { entered_dormant: dormant, key_account_decline: decline, removed_rep: removed };
+}
+
+/**
+ * Marks a warning handled. Reps may resolve only their own (`onlyUserId`);
+ * resolving twice keeps the first resolution. Returns undefined when there is no such warning.
+ */
+export async function resolveWarning(
+  ex: Executor,
+  corpId: string,
+  id: number,
+  r: { by: string; resolution?: string | null; now: Date; onlyUserId?: string },
+): Promise<{ id: number; resolvedAt: Date; resolvedBy: string; resolution: string | null } | undefined> {
+  const rows = rowsOf<{ id: string | number; resolved_at: string | Date; resolved_by: string; resolution: string | null }>(await ex.execute(sql`
+    with target as (
+      select id from churn_warnings
+      where corp_id = ${corpId} and id = ${id} ${r.onlyUserId !== undefined ? sql`and user_id = ${r.onlyUserId}` : sql``}),
+    done as (
+      update churn_warnings w set resolved_at = ${r.now.toISOString()}::timestamptz, resolved_by = ${r.by}, resolution = ${r.resolution ?? null}
+      from target t where w.id = t.id and w.resolved_at is null
+      returning w.id, w.resolved_at, w.resolved_by, w.resolution)
+    select * from done
+    union all
+    select w.id, w.resolved_at, w.resolved_by, w.resolution from churn_warnings w join target t on t.id = w.id
+    where not exists (select 1 from done)`));
+  const row = rows[0];
+  return row ? { id: Number(row.id), resolvedAt: new Date(row.resolved_at), resolvedBy: row.resolved_by, resolution: row.resolution } : undefined;
 }
 
 const SUGGESTION: Record<WarningKind, string> = {

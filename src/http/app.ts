@@ -6,7 +6,7 @@ import { httpRequests } from '../lib/metrics';
 import type { Db } from '../db/connection';
 import { ApiRouter } from './apiRouter';
 import { requireBearer } from './middleware/auth';
-import { jsonBody, MEDIA_UPLOAD_BODY } from './middleware/body';
+import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/errorHandler';
 import { callbackRoutes } from './routes/callback/routes';
 import { eventRoutes } from './routes/events/routes';
@@ -44,7 +44,7 @@ export function createApp(d: AppDeps): Koa {
     secrets: { ...d.config.callback, corpId: d.config.corpId },
   });
   const auth = requireBearer(d.config.adminToken);
-  const body = jsonBody({ '/api/media': MEDIA_UPLOAD_BODY });
+  const body = jsonBody();
 
   app.use(async function countRequests(ctx, next) {
     try {

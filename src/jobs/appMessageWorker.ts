@@ -1,24 +1,14 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/connection';
-import { claimRows, failRow, settleRow } from '../db/workRow';
-import { errorMessage } from '../lib/errors';
-import type { Logger } from '../lib/logger';
+import { eq, sql } from 'drizzle-orm';
+import { claimRows, settleRow } from '../db/workRow';
 import { APP_MESSAGES_TABLE, appMessages } from '../notify';
-import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
+import { errcodeOf } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
+import { recordCallFailure, type OutboxWorkerOptions } from './outbox';
 
 /** WeCom dedupes identical messages to the same person within this window: a retry after an unclear failure is not shown twice. */
 const DUPLICATE_CHECK_SECONDS = 4 * 3600;
 
-export interface AppMessageWorkerOptions {
-  db: Db;
-  corpId: string;
-  client: WeComClient;
-  log: Logger;
-  pollMs?: number;
-  maxAttempts?: number;
-  backoff?: { baseSeconds: number; capSeconds: number };
-}
+export type AppMessageWorkerOptions = OutboxWorkerOptions;
 
 /**
  * Sends queued app messages (the outbox): the row was written with its cause;
@@ -47,16 +37,7 @@ export class AppMessageWorker extends LoopWorker {
             invalid_user_ids = ${invalid.length ? sql`array[${sql.join(invalid.map((u) => sql`${u}`), sql`, `)}]::text[]` : sql`null`}`,
         });
       } catch (err) {
-        const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
-        if (retryable) {
-          await failRow(db, APP_MESSAGES_TABLE, id, this.id, errorMessage(err), { maxAttempts: this.o.maxAttempts ?? 8, ...this.o.backoff });
-        } else {
-          // WeCom refused it (all recipients invalid, app misconfigured …): retrying will not help.
-          await db
-            .update(appMessages)
-            .set({ status: 'dead', deadAt: new Date(), lastError: `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, lockedUntil: null })
-            .where(and(eq(appMessages.id, id), eq(appMessages.lockedBy, this.id)));
-        }
+        await recordCallFailure(this.o, APP_MESSAGES_TABLE, id, this.id, err);
         this.o.log.warn({ appMessageId: id, errcode: errcodeOf(err) }, 'app message not sent');
       }
     }

@@ -1,22 +1,12 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { TAG_CHANGES_TABLE, tagChanges } from '../archive';
-import type { Db } from '../db/connection';
-import { claimRows, failRow, settleRow } from '../db/workRow';
+import { claimRows, settleRow } from '../db/workRow';
 import { applyMarkedTags } from '../ledger';
-import { errorMessage } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
+import { errcodeOf } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
+import { recordCallFailure, type OutboxWorkerOptions } from './outbox';
 
-export interface TagChangeWorkerOptions {
-  db: Db;
-  corpId: string;
-  client: WeComClient;
-  log: Logger;
-  pollMs?: number;
-  maxAttempts?: number;
-  backoff?: { baseSeconds: number; capSeconds: number };
-}
+export type TagChangeWorkerOptions = OutboxWorkerOptions;
 
 /**
  * Mirrors queued tag changes to WeCom with mark_tag (the outbox): the claim
@@ -46,15 +36,7 @@ export class TagChangeWorker extends LoopWorker {
           await applyMarkedTags(tx, corpId, { userId: c.userId, externalUserId: c.externalUserId, add: c.addTagIds, remove: c.removeTagIds });
         });
       } catch (err) {
-        const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
-        if (retryable) {
-          await failRow(db, TAG_CHANGES_TABLE, id, this.id, errorMessage(err), { maxAttempts: this.o.maxAttempts ?? 8, ...this.o.backoff });
-        } else {
-          await db
-            .update(tagChanges)
-            .set({ status: 'dead', deadAt: new Date(), lastError: `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, lockedUntil: null })
-            .where(and(eq(tagChanges.id, id), eq(tagChanges.lockedBy, this.id)));
-        }
+        await recordCallFailure(this.o, TAG_CHANGES_TABLE, id, this.id, err);
         this.o.log.warn({ tagChangeId: id, errcode: errcodeOf(err) }, 'tag change not applied');
       }
     }

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
+import type { RelationHistoryEntry } from './queries';
 
 /** What the ledger knows that the customer archive needs; archive never reads ledger tables itself. */
 
@@ -33,17 +34,11 @@ export interface KeysetBefore {
   tie: 'all' | 'none' | number;
 }
 
-export interface RelationHistoryItem {
-  id: number;
-  userId: string;
-  change: string;
-  fromStatus: string | null;
-  toStatus: string | null;
-  cause: string;
+/** A relation history entry as the timeline pages it: the time as exact text (for keyset cursors) instead of a Date. */
+export type RelationHistoryItem = Omit<RelationHistoryEntry, 'at'> & {
   /** ISO with microseconds (exact, for keyset cursors). */
   atText: string;
-  detail: unknown;
-}
+};
 
 /** The SQL text of a timestamptz column as ISO-8601 UTC with microseconds. */
 export const isoMicros = (col: SQL) =>

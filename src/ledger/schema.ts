@@ -78,6 +78,8 @@ export const externalContacts = pgTable(
   (t) => [
     primaryKey({ columns: [t.corpId, t.externalUserId] }),
     index('external_contacts_name').on(t.corpId, t.name),
+    // Segments ask "this customer, still connected?" for every candidate: answered from the index alone.
+    index('external_contacts_connected').on(t.corpId, t.externalUserId).where(sql`connected`),
   ],
 );
 

@@ -3,7 +3,7 @@ import { textArray } from '../db/bulk';
 import type { Condition, FieldCondition, RuleNode, SegmentRule } from './rules';
 
 export interface CompileOptions {
-  /** Also match customers with no active relation (the archive keeps them). */
+  /** Also match disconnected customers — no live relation any more (the archive keeps them). */
   includeDisconnected?: boolean;
 }
 
@@ -19,7 +19,8 @@ const DAY_MS = 86_400_000;
 export function compileRule(corpId: string, rule: SegmentRule, now: Date, opts: CompileOptions = {}): SQL {
   const ctx: Ctx = { corp: corpId, now };
   const where = [sql`c.corp_id = ${corpId}`, node(rule, ctx)];
-  if (!(opts.includeDisconnected || rule.includeDisconnected)) where.push(activeRelation(ctx));
+  // Connected = a live relation (active, or awaiting handover), kept on the contact row by the ledger: no probe per customer.
+  if (!(opts.includeDisconnected || rule.includeDisconnected)) where.push(sql`c.connected`);
   return sql`select c.external_user_id from external_contacts c where ${sql.join(where, sql` and `)}`;
 }
 
@@ -29,11 +30,53 @@ interface Ctx {
 }
 
 function node(n: RuleNode, ctx: Ctx): SQL {
-  if ('all' in n) return n.all.length ? sql`(${sql.join(n.all.map((c) => node(c, ctx)), sql` and `)})` : sql`true`;
+  if ('all' in n) return n.all.length ? sql`(${sql.join(allOf(n.all, ctx), sql` and `)})` : sql`true`;
   if ('any' in n) return n.any.length ? sql`(${sql.join(n.any.map((c) => node(c, ctx)), sql` or `)})` : sql`false`;
   if ('not' in n) return sql`(not ${node(n.not, ctx)})`;
   return condition(n, ctx);
 }
+
+/**
+ * The parts of an `all`. Conditions that each ask for a customer_scores row
+ * with some property become ONE EXISTS over that row — equivalent, since a
+ * customer has at most one such row — so the planner joins the table once.
+ */
+function allOf(children: RuleNode[], ctx: Ctx): SQL[] {
+  const onScores = children.map((c) => scoresRowPredicate(c, ctx));
+  const merged = onScores.filter((p): p is SQL => p !== undefined);
+  if (merged.length < 2) return children.map((c) => node(c, ctx));
+  const rest = children.filter((_, i) => onScores[i] === undefined).map((c) => node(c, ctx));
+  return [sql`exists (select 1 from ${scoresOf(ctx)} and ${sql.join(merged, sql` and `)})`, ...rest];
+}
+
+/** P when the condition means exactly "the customer's scores row satisfies P" (alias s); otherwise undefined. */
+function scoresRowPredicate(n: RuleNode, ctx: Ctx): SQL | undefined {
+  if ('tier' in n) return n.tier.in.includes('none') ? undefined : sql`s.tier = any(${textArray(n.tier.in)})`;
+  if ('score' in n) {
+    const preds: SQL[] = [];
+    for (const k of ['r', 'f', 'm'] as const) {
+      const r = n.score[k];
+      if (!r) continue;
+      const col = SCORE_COLUMN[k];
+      if (r.gte !== undefined) preds.push(sql`${col} >= ${r.gte}::int`);
+      if (r.lte !== undefined) preds.push(sql`${col} <= ${r.lte}::int`);
+      if (r.eq !== undefined) preds.push(sql`${col} = ${r.eq}::int`);
+    }
+    return sql.join(preds, sql` and `);
+  }
+  if ('lastOrder' in n) {
+    const r = n.lastOrder;
+    if ('withinDays' in r) return sql`s.last_order_at >= ${cutoff(ctx, r.withinDays)}`;
+    if ('olderThanDays' in r) return sql`s.last_order_at < ${cutoff(ctx, r.olderThanDays)}`;
+    return undefined;
+  }
+  if ('orderCount' in n && !zeroMatches(n.orderCount)) return between(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint');
+  if ('totalSpend' in n && !zeroMatches(n.totalSpend)) return between(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric');
+  return undefined;
+}
+
+/** Whether a range admits 0 (a customer with no paid order). */
+const zeroMatches = (r: { gte?: number; lte?: number }) => (r.gte === undefined || r.gte <= 0) && (r.lte === undefined || r.lte >= 0);
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const cutoff = (ctx: Ctx, days: number) => ts(new Date(ctx.now.getTime() - days * DAY_MS));
@@ -41,9 +84,6 @@ const intArray = (values: readonly number[]) => sql`${textArray(values.map(Strin
 
 /** The customer's relations in this corp (alias r). */
 const relationsOf = (ctx: Ctx) => sql`relations r where r.corp_id = ${ctx.corp} and r.external_user_id = c.external_user_id`;
-const activeRelation = (ctx: Ctx) => sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active')`;
-/** The customer's paid orders (alias o): only paid orders count, as for RFM. */
-const paidOrders = (ctx: Ctx) => sql`orders o where o.corp_id = ${ctx.corp} and o.external_user_id = c.external_user_id and o.status = 'paid'`;
 const interactionsOf = (ctx: Ctx) => sql`interactions i where i.corp_id = ${ctx.corp} and i.external_user_id = c.external_user_id`;
 const scoresOf = (ctx: Ctx) => sql`customer_scores s where s.corp_id = ${ctx.corp} and s.external_user_id = c.external_user_id`;
 
@@ -64,22 +104,12 @@ function condition(n: Condition, ctx: Ctx): SQL {
   if ('stage' in n) {
     return sql`exists (select 1 from customer_stages st where st.corp_id = ${ctx.corp} and st.external_user_id = c.external_user_id and st.stage = any(${textArray(n.stage.in)}))`;
   }
+  const onScores = scoresRowPredicate(n, ctx);
+  if (onScores) return sql`exists (select 1 from ${scoresOf(ctx)} and ${onScores})`;
+  if ('score' in n) throw new Error('score conditions always compile through scoresRowPredicate');
   if ('tier' in n) {
-    const hit = sql`exists (select 1 from ${scoresOf(ctx)} and s.tier = any(${textArray(n.tier.in)}))`;
     // No scores row means no orders were ever scored: that is tier 'none'.
-    return n.tier.in.includes('none') ? sql`(${hit} or not exists (select 1 from ${scoresOf(ctx)}))` : hit;
-  }
-  if ('score' in n) {
-    const preds: SQL[] = [];
-    for (const k of ['r', 'f', 'm'] as const) {
-      const r = n.score[k];
-      if (!r) continue;
-      const col = SCORE_COLUMN[k];
-      if (r.gte !== undefined) preds.push(sql`${col} >= ${r.gte}::int`);
-      if (r.lte !== undefined) preds.push(sql`${col} <= ${r.lte}::int`);
-      if (r.eq !== undefined) preds.push(sql`${col} = ${r.eq}::int`);
-    }
-    return sql`exists (select 1 from ${scoresOf(ctx)} and ${sql.join(preds, sql` and `)})`;
+    return sql`(exists (select 1 from ${scoresOf(ctx)} and s.tier = any(${textArray(n.tier.in)})) or not exists (select 1 from ${scoresOf(ctx)}))`;
   }
   if ('owner' in n) {
     return sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active' and r.user_id = any(${textArray(n.owner.in)}))`;
@@ -106,7 +136,8 @@ function condition(n: Condition, ctx: Ctx): SQL {
       where gm.corp_id = ${ctx.corp} and gm.member_id = c.external_user_id and gm.type = 2 and gm.status = 'active'
         and cg.status in ('active', 'owner_departed')${chats})`;
   }
-  if ('lastOrder' in n) return recency(n.lastOrder, paidOrders(ctx), sql.raw('o.ordered_at'), ctx);
+  // What scoresRowPredicate did not take: no paid order ever, or a range that admits 0 (no facts row = 0).
+  if ('lastOrder' in n) return sql`not exists (select 1 from ${scoresOf(ctx)} and s.last_order_at is not null)`;
   if ('lastInteraction' in n) return recency(n.lastInteraction, interactionsOf(ctx), sql.raw('i.at'), ctx);
   if ('added' in n) {
     // "Added" is the first relation: within N days means no relation was added before the cutoff.
@@ -117,14 +148,8 @@ function condition(n: Condition, ctx: Ctx): SQL {
     }
     return sql`exists (select 1 from ${relationsOf(ctx)} and r.added_at < ${cutoff(ctx, a.olderThanDays)})`;
   }
-  if ('orderCount' in n) {
-    const count = sql`(select count(*) from ${paidOrders(ctx)})`;
-    return between(count, n.orderCount.gte, n.orderCount.lte, 'bigint');
-  }
-  if ('totalSpend' in n) {
-    const total = sql`(select coalesce(sum(o.amount), 0) from ${paidOrders(ctx)})`;
-    return between(total, n.totalSpend.gte, n.totalSpend.lte, 'numeric');
-  }
+  if ('orderCount' in n) return orWithoutFacts(between(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint'), ctx);
+  if ('totalSpend' in n) return orWithoutFacts(between(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric'), ctx);
   return field(n.field, ctx);
 }
 
@@ -135,6 +160,14 @@ function between(expr: SQL, gte: number | undefined, lte: number | undefined, ty
   if (lte !== undefined) preds.push(sql`${expr} <= ${String(lte)}::${cast}`);
   return sql`(${sql.join(preds, sql` and `)})`;
 }
+
+/*
+ * Order conditions read the live order facts in customer_scores (kept current
+ * by every order import): one row per customer, which the planner can hash
+ * join, instead of aggregating orders per candidate. No row = no paid order.
+ */
+const orWithoutFacts = (pred: SQL, ctx: Ctx) =>
+  sql`(exists (select 1 from ${scoresOf(ctx)} and ${pred}) or not exists (select 1 from ${scoresOf(ctx)}))`;
 
 function recency(
   r: { olderThanDays: number } | { withinDays: number } | { never: true },

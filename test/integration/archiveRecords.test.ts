@@ -223,6 +223,18 @@ describe('orders', () => {
     expect(res.body.rejected[4].errors[0]).toMatch(/more than once/);
   });
 
+  it('take a full batch of 5000 in one request, although that is more than the 1 MB other routes accept', async () => {
+    const p = `f${seq++}-`;
+    const batch = Array.from({ length: 5000 }, (_, i) => order(`${p}${i}`, { items: [{ sku: `sku-${i}`, qty: 1, note: 'x'.repeat(120) }] }));
+    expect(Buffer.byteLength(JSON.stringify(batch))).toBeGreaterThan(1024 * 1024);
+    const res = await call('POST', '/api/orders', batch);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ inserted: 5000, rejected: [] });
+    // Other routes keep the 1 MB bound.
+    const big = await call('POST', '/api/segments/preview', { rule: { all: [] }, pad: 'x'.repeat(1024 * 1024 + 1) });
+    expect(big.status).toBe(413);
+  });
+
   it('answer 400 for a body that is not an array', async () => {
     const notArray = await call('POST', '/api/orders', { orders: [] });
     expect(notArray.status).toBe(400);

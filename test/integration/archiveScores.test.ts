@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  recencyDays, resolveWarning,
   createAutoTagRule, getScore, listWarnings, recomputeArchive, recomputeScores, recomputeStages, sendWarningDigests, setStageRules, stageFunnel, stageOf,
 } from '../../src/archive';
 import { rowsOf, type Db } from '../../src/db/connection';
@@ -57,24 +58,24 @@ describe('RFM scores', () => {
     await order(corp, 'refunded', 5000, day(90), 'refunded');
     await order(corp, 'stranger', 99999, day(90)); // not in the ledger: ignored
 
-    expect(await recomputeScores(db, corp, now)).toEqual({ customers: 12, paying: 10 });
+    expect(await recomputeScores(db, corp, now)).toEqual({ customers: 12, paying: 10, changed: 12 });
     const rows = [];
     for (let i = 0; i < 10; i++) rows.push((await getScore(db, corp, `c${i}`))!);
     expect(rows.map((r) => r.m)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     expect(rows.map((r) => r.r)).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
     // Everyone has one order: a tie, so all share the lowest score.
     expect(rows.map((r) => r.f)).toEqual(Array(10).fill(1));
-    expect(rows.map((r) => r.recencyDays)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(rows.map((r) => recencyDays(r, now))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(rows[9]!.monetary).toBe('1000.00');
     // key = top 20% by spend; then R+F ≥ 5 regular, else low.
     expect(rows.map((r) => r.tier)).toEqual(['regular', 'regular', 'regular', 'regular', 'low', 'low', 'low', 'low', 'key', 'key']);
     for (const ext of ['none', 'refunded']) {
-      expect(await getScore(db, corp, ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, recencyDays: null, frequency: 0, monetary: '0.00' });
+      expect(await getScore(db, corp, ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, lastOrderAt: null, frequency: 0, monetary: '0.00' });
     }
     expect(await getScore(db, corp, 'stranger')).toBeUndefined();
 
-    // A rerun is stable and updates in place.
-    await recomputeScores(db, corp, now);
+    // A rerun is stable, updates in place and writes nothing when nothing moved.
+    expect((await recomputeScores(db, corp, now)).changed).toBe(0);
     expect(await count(sql`select count(*)::int as n from customer_scores where corp_id = ${corp}`)).toBe(12);
   });
 
@@ -210,6 +211,22 @@ describe('churn warnings and digests', () => {
     // A second recompute in a later month sees the decline again: a new transition key.
     const nextMonth = await recomputeArchive(db, corp, day(440));
     expect(nextMonth.warnings.key_account_decline).toBe(1);
+
+    // Handling: a rep may resolve only their own; resolving again keeps the first resolution.
+    const leaver = all.find((w) => w.kind === 'removed_rep')!;
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep1', now: day(441), onlyUserId: 'rep1' })).toBeUndefined();
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep3', resolution: 'called back', now: day(441), onlyUserId: 'rep3' }))
+      .toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
+    expect(await resolveWarning(db, corp, leaver.id, { by: 'boss', now: day(442) })).toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
+    // The dormant customer orders again: active again, so their warning resolves itself.
+    await order(corp, 'sleepy', 10, day(443));
+    await recomputeArchive(db, corp, day(444));
+    const open = await listWarnings(db, corp, { limit: 50 });
+    expect(open.map((w) => [w.externalUserId, w.kind])).toEqual([['big', 'key_account_decline'], ['big', 'key_account_decline']]);
+    const [sleepy] = rowsOf<{ resolved_by: string; resolution: string }>(await db.execute(sql`
+      select resolved_by, resolution from churn_warnings where corp_id = ${corp} and external_user_id = 'sleepy'`));
+    expect(sleepy).toMatchObject({ resolved_by: 'system' });
+    expect(sleepy!.resolution).toMatch(/^active again: (growing|mature)$/);
   });
 
   it('lets only one recompute run at a time (server only: PGlite has one connection)', async () => {
@@ -253,6 +270,12 @@ describe('HTTP', () => {
       expect((await getJson(`${service.url}/api/stages/rules`)).body).toMatchObject({ dormantDays: 30, churnedDays: 60 });
       expect((await getJson(`${service.url}/api/warnings?tier=key`)).body).toEqual({ items: [], nextBefore: null });
       expect((await getJson(`${service.url}/api/warnings?kind=bogus`)).status).toBe(400);
+      const resolve = (id: string, body: unknown) => fetch(`${service.url}/api/warnings/${id}/resolve`, {
+        method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      expect((await resolve('999999999', {})).status).toBe(404);
+      expect((await resolve('abc', {})).status).toBe(400);
+      expect((await resolve('1', { resolution: 7 })).status).toBe(400);
     } finally {
       await service.stop();
     }

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from '../../src/db/connection';
 import { rowsOf } from '../../src/db/connection';
+import { importOrders, refreshOrderFacts } from '../../src/archive';
 import { compileRule, parseRule } from '../../src/segments';
 import { getTestDb } from '../helpers/db';
 import { auth, freshCorpId, startTestService, testConfig } from '../helpers/service';
@@ -121,6 +122,9 @@ async function seed(): Promise<void> {
   await value(otherCorp, 'a', 'city', 'Shanghai');
   await contact(otherCorp, 'zz', 'Zed');
   await relation(otherCorp, 'rep1', 'zz', 'active', 'web', ago(3), ['t1']);
+  // Orders were written behind importOrders' back: bring the order facts up to date as an import does.
+  await refreshOrderFacts(database.db, corp, ['a', 'b', 'cc', 'd', 'e']);
+  await refreshOrderFacts(database.db, otherCorp, ['a', 'zz']);
 }
 
 async function matches(rule: unknown, opts: { includeDisconnected?: boolean } = {}): Promise<string[]> {
@@ -341,5 +345,32 @@ describe('segments over HTTP', () => {
     expect((await call('GET', `/api/segments/${id}`)).status).toBe(404);
     expect((await call('DELETE', `/api/segments/${id}`)).status).toBe(404);
     expect(await exec(sql`select 1 from segment_members where segment_id = ${id}::bigint`)).toEqual([]);
+  });
+});
+
+describe('order conditions', () => {
+  it('follow order imports at once, without waiting for a recompute (moves and refunds included)', async () => {
+    const c = freshCorpId();
+    for (const ext of ['x', 'y']) {
+      await exec(sql`insert into external_contacts (corp_id, external_user_id, name) values (${c}, ${ext}, ${ext})`);
+      await exec(sql`insert into relations (corp_id, user_id, external_user_id, status, added_at) values (${c}, 'rep1', ${ext}, 'active', ${ago(300)}::timestamptz)`);
+    }
+    const match = async (rule: unknown) =>
+      (await exec(compileRule(c, parseRule(rule), NOW))).map((r) => String(r.external_user_id)).sort();
+    const order = (ext: string, status = 'paid') => ({ externalOrderId: 'o1', externalUserId: ext, amount: '10', currency: 'CNY', orderedAt: ago(2), status });
+
+    expect(await match({ lastOrder: { never: true } })).toEqual(['x', 'y']);
+    await importOrders(database.db, c, [order('x')], 'api');
+    expect(await match({ lastOrder: { withinDays: 7 } })).toEqual(['x']);
+    expect(await match({ orderCount: { gte: 1 } })).toEqual(['x']);
+    expect(await match({ totalSpend: { lte: 5 } })).toEqual(['y']);
+    // The order moves to y: both customers' facts change.
+    await importOrders(database.db, c, [order('y')], 'api');
+    expect(await match({ lastOrder: { withinDays: 7 } })).toEqual(['y']);
+    expect(await match({ orderCount: { lte: 0 } })).toEqual(['x']);
+    // Refunded: nobody has a paid order any more.
+    await importOrders(database.db, c, [order('y', 'refunded')], 'api');
+    expect(await match({ lastOrder: { never: true } })).toEqual(['x', 'y']);
+    expect(await match({ lastOrder: { olderThanDays: 1 } })).toEqual([]);
   });
 });

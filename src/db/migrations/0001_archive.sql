@@ -25,7 +25,9 @@ CREATE TABLE "churn_warnings" (
 	"detail" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"digest_sent_at" timestamp with time zone,
-	"resolved_at" timestamp with time zone
+	"resolved_at" timestamp with time zone,
+	"resolved_by" text,
+	"resolution" text
 );
 --> statement-breakpoint
 CREATE TABLE "complaints" (
@@ -67,14 +69,14 @@ CREATE TABLE "custom_fields" (
 CREATE TABLE "customer_scores" (
 	"corp_id" text NOT NULL,
 	"external_user_id" text NOT NULL,
-	"recency_days" integer,
+	"last_order_at" timestamp with time zone,
 	"frequency" integer DEFAULT 0 NOT NULL,
 	"monetary" numeric(16, 2) DEFAULT '0' NOT NULL,
 	"r" smallint,
 	"f" smallint,
 	"m" smallint,
 	"tier" text NOT NULL,
-	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"changed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "customer_scores_corp_id_external_user_id_pk" PRIMARY KEY("corp_id","external_user_id")
 );
 --> statement-breakpoint
@@ -183,7 +185,6 @@ CREATE INDEX "complaints_customer" ON "complaints" USING btree ("corp_id","exter
 CREATE INDEX "complaints_open" ON "complaints" USING btree ("corp_id","opened_at") WHERE status = 'open';--> statement-breakpoint
 CREATE INDEX "custom_field_values_field" ON "custom_field_values" USING btree ("corp_id","field_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "custom_fields_key" ON "custom_fields" USING btree ("corp_id","key");--> statement-breakpoint
-CREATE INDEX "customer_scores_tier" ON "customer_scores" USING btree ("corp_id","tier");--> statement-breakpoint
 CREATE INDEX "customer_stages_stage" ON "customer_stages" USING btree ("corp_id","stage");--> statement-breakpoint
 CREATE INDEX "follow_ups_customer" ON "follow_ups" USING btree ("corp_id","external_user_id","at");--> statement-breakpoint
 CREATE INDEX "follow_ups_due" ON "follow_ups" USING btree ("corp_id","next_follow_up_at") WHERE reminded_at is null and next_follow_up_at is not null;--> statement-breakpoint
@@ -195,4 +196,5 @@ CREATE INDEX "stage_changes_customer" ON "stage_changes" USING btree ("corp_id",
 CREATE INDEX "stage_changes_recent" ON "stage_changes" USING btree ("corp_id","at");--> statement-breakpoint
 CREATE INDEX "tag_changes_claim" ON "tag_changes" USING btree ("corp_id","available_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE INDEX "segment_members_customer" ON "segment_members" USING btree ("corp_id","external_user_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "segments_name" ON "segments" USING btree ("corp_id","name");
+CREATE UNIQUE INDEX "segments_name" ON "segments" USING btree ("corp_id","name");--> statement-breakpoint
+CREATE INDEX "external_contacts_connected" ON "external_contacts" USING btree ("corp_id","external_user_id") WHERE connected;

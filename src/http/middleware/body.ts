@@ -3,20 +3,23 @@ import getRawBody from 'raw-body';
 import { AppError } from '../../lib/errors';
 
 export const MAX_BODY = '1mb';
+/** Routes that take bulk bodies, and their larger bound (POST /api/orders takes up to 5000 orders). */
+export const BULK_BODY_LIMITS: Readonly<Record<string, string>> = {
+  '/api/orders': '16mb',
+  // Base64 media uploads (files ≤20 MB).
+  '/api/media': '28mb',
+};
 
 /** The raw request body as text, bounded; over the limit → 413 before it is all read. */
 export async function readText(ctx: Koa.Context, limit = MAX_BODY): Promise<string> {
   return getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.request.length });
 }
 
-/** Base64 media uploads (files ≤20 MB) need more than MAX_BODY. */
-export const MEDIA_UPLOAD_BODY = '28mb';
-
-/** Parses a JSON body for methods that carry one; malformed JSON → 400. `largeBodies`: exact paths allowed a larger limit. */
-export function jsonBody(largeBodies: Readonly<Record<string, string>> = {}): Koa.Middleware {
+/** Parses a JSON body for methods that carry one; malformed JSON → 400. */
+export function jsonBody(): Koa.Middleware {
   return async function jsonBodyMiddleware(ctx, next) {
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method)) {
-      const text = await readText(ctx, largeBodies[ctx.path] ?? MAX_BODY);
+      const text = await readText(ctx, BULK_BODY_LIMITS[ctx.path] ?? MAX_BODY);
       if (text.trim() === '') {
         ctx.state.body = undefined;
       } else {

@@ -1,5 +1,6 @@
 import {
-  createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, setStageRules, stageFunnel,
+  recencyDays,
+  createAutoTagRule, deleteAutoTagRule, getScore, getStageRules, listAutoTagRules, listWarnings, recomputeArchive, resolveWarning, setStageRules, stageFunnel,
   stageOf, type AutoTagRule, type WarningKind,
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
@@ -9,7 +10,7 @@ import type { WeComClient } from '../../../wecom/client';
 import type { Actor, ApiRouter } from '../../apiRouter';
 import {
   AutoTagRuleList, AutoTagRuleView, CreateAutoTagRule, CustomerParams, Deleted, Funnel, RecomputeView, RuleIdParams, ScoreView, StageRules,
-  WarningList, WarningQuery,
+  ResolveWarningBody, ResolvedWarning, WarningList, WarningParams, WarningQuery,
 } from './valueSchema';
 
 export interface ArchiveValueRoutesDeps {
@@ -48,8 +49,8 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
       if (!s) throw notFound(`scores of ${params.externalUserId}`);
       const st = await stageOf(d.db, d.corpId, params.externalUserId);
       return {
-        externalUserId: s.externalUserId, recencyDays: s.recencyDays, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
-        tier: s.tier, computedAt: s.computedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
+        externalUserId: s.externalUserId, recencyDays: recencyDays(s, new Date()), lastOrderAt: s.lastOrderAt?.toISOString() ?? null, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
+        tier: s.tier, changedAt: s.changedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
       };
     },
   });
@@ -89,6 +90,19 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
         })),
         nextBefore: items.length === query.limit ? items.at(-1)!.id : null,
       };
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/warnings/:id/resolve', tags: ['archive'],
+    summary: 'Mark a churn warning handled (reps: only their own); resolving again keeps the first resolution',
+    params: WarningParams, body: ResolveWarningBody, response: ResolvedWarning,
+    async handler({ params, body, actor }) {
+      const done = await resolveWarning(d.db, d.corpId, params.id, {
+        by: actor.id, resolution: body.resolution ?? null, now: new Date(), onlyUserId: isManager(actor) ? undefined : actor.id,
+      });
+      if (!done) throw notFound(`warning ${params.id}`);
+      return { ...done, resolvedAt: done.resolvedAt.toISOString() };
     },
   });
 

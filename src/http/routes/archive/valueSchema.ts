@@ -9,6 +9,7 @@ export const RecomputeView = z.object({
   at: z.string(),
   customers: z.number(),
   paying: z.number(),
+  scoresChanged: z.number(),
   stageChanges: z.number(),
   warnings: z.object({ entered_dormant: z.number(), key_account_decline: z.number(), removed_rep: z.number() }),
   autoTags: z.object({ rules: z.number(), changes: z.number() }),
@@ -18,14 +19,17 @@ export const RecomputeView = z.object({
 export const CustomerParams = z.object({ externalUserId: z.string().min(1).max(128) });
 export const ScoreView = z.object({
   externalUserId: z.string(),
+  /** Days since the last paid order, as of the request. */
   recencyDays: z.number().nullable(),
+  lastOrderAt: z.string().nullable(),
   frequency: z.number(),
   monetary: z.string(),
   r: z.number().nullable(),
   f: z.number().nullable(),
   m: z.number().nullable(),
   tier,
-  computedAt: z.string(),
+  /** When these scores last changed (a recompute that changes nothing leaves it). */
+  changedAt: z.string(),
   stage: stage.nullable(),
   stageSince: z.string().nullable(),
 });
@@ -56,6 +60,10 @@ export const WarningList = z.object({
   ),
   nextBefore: z.number().nullable(),
 });
+
+export const WarningParams = z.object({ id: z.coerce.number().int().positive() });
+export const ResolveWarningBody = z.object({ resolution: z.string().max(500).nullable().optional() }).default({});
+export const ResolvedWarning = z.object({ id: z.number(), resolvedAt: z.string(), resolvedBy: z.string(), resolution: z.string().nullable() });
 
 export const CreateAutoTagRule = z.object({
   name: z.string().min(1).max(200),
