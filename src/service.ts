@@ -165,7 +165,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       .then(() => appMessages.wake()).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
   ].filter((c) => !!c);
   // The campaign tick: due occurrences start on the minute (the scheduler also polls, and claims in the DB, so a missed tick loses nothing).
-  const campaignTick = cron.schedule('* * * * *', () => campaignScheduler.wake(), { timezone: config.SCHEDULE_TZ, name: 'campaign-tick' });
+  const campaignTick = cron.schedule('* * * * *', () => campaignScheduler.wake(), {
+    timezone: config.SCHEDULE_TZ, name: 'campaign-tick', suppressMissedWarning: true,
+  });
   if (o.worker !== false) {
     worker.start();
     syncWorker.start();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../../src/db/connection';
 import {
@@ -142,6 +143,7 @@ describe('a crash between recording "sending" and the outcome', () => {
   });
 
   it('a call that timed out (WeCom created the task anyway) and one refused with a 5xx: looked up, then sent only what WeCom lacks', async () => {
+    const received = new Map(liveCustomers(w).map((c) => [c, w.sim.massReceivedCount(c)]));
     const id = await pushNow(w, 'Flaky');
     await eventually(async () => (await batchesOf(id)).length > 3);
     const before = w.sim.calls.count('externalcontact/add_msg_template');
@@ -161,16 +163,17 @@ describe('a crash between recording "sending" and the outcome', () => {
     // Calls: one per batch, plus the one refused with a 503 (which created nothing).
     expect(w.sim.calls.count('externalcontact/add_msg_template') - before).toBe(after.length + 1);
     await confirmAll(w, id);
-    // Two pushes so far in this world: each customer received each exactly once.
-    for (const c of liveCustomers(w)) expect(w.sim.massReceivedCount(c)).toBe(2);
+    for (const [c, n] of received) expect(w.sim.massReceivedCount(c)).toBe(n + 1);
   });
 
   (onServer ? it : it.skip)('a dispatcher process killed with SIGKILL mid-call: restarted work finds the task, nothing twice, nothing lost', async () => {
+    const received = new Map(liveCustomers(w).map((c) => [c, w.sim.massReceivedCount(c)]));
     const id = await pushNow(w, 'Killed');
     await eventually(async () => (await batchesOf(id)).length > 3);
     const before = w.sim.calls.count('externalcontact/add_msg_template');
     w.sim.injectFault({ api: 'externalcontact/add_msg_template', latencyMs: 2000, count: 1 });
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'campaigns.crashChild.ts')], {
+    // node itself with tsx's loader (not the tsx cli, which would run the script in a grandchild that SIGKILL does not reach).
+    const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(__dirname, 'campaigns.crashChild.ts')], {
       env: { ...process.env, ...Object.fromEntries(Object.entries({
         WECOM_CORP_ID: w.corpId, WECOM_CALLBACK_TOKEN: w.config.callback.token, WECOM_CALLBACK_AES_KEY: w.config.callback.aesKey, ADMIN_TOKEN: 'x',
         WECOM_CONTACT_SECRET: w.config.WECOM_CONTACT_SECRET, WECOM_AGENT_SECRET: w.config.WECOM_AGENT_SECRET, WECOM_AGENT_ID: w.config.WECOM_AGENT_ID,
@@ -194,7 +197,7 @@ describe('a crash between recording "sending" and the outcome', () => {
     expect(after.find((x) => x.id === inFlight!.id)).toMatchObject({ msgid_source: 'lookup' });
     expect(w.sim.calls.count('externalcontact/add_msg_template') - before).toBe(after.length);
     await confirmAll(w, id);
-    for (const c of liveCustomers(w)) expect(w.sim.massReceivedCount(c)).toBe(3);
+    for (const [c, n] of received) expect(w.sim.massReceivedCount(c)).toBe(n + 1);
   }, 90_000);
 });
 
@@ -267,14 +270,14 @@ describe('scheduling: catch-up, missed occurrences, quiet hours', () => {
     });
     await post(w, `/api/campaigns/${c.body.id}/schedule`);
     const preview = await previewCampaign(database.db, w.corpId, { kind: 'push', audience: { type: 'rule', rule: { all: [] } }, ownerRule: 'recent_added' }, new Date(), quiet);
-    expect(Math.abs(preview.deferredUntil!.getTime() - (Date.now() + 3600_000))).toBeLessThan(61_000);
+    expect(Math.abs(preview.deferredUntil!.getTime() - (Date.now() + 3600_000))).toBeLessThan(120_000);
     const calls = w.sim.calls.count('externalcontact/add_msg_template');
     await materialiseOccurrences(database.db, w.corpId, new Date(), quiet);
     expect(await planNextRun(database.db, w.corpId, 'planner', new Date(), quiet)).toBe(1);
     const [run] = await q<{ status: string; deferred_until: Date; available_at: Date }>(sql`select status, deferred_until, available_at from campaign_runs where campaign_id = ${c.body.id}`);
     const end = Date.now() + 3600_000;
     expect(run!.status).toBe('pending');
-    expect(Math.abs(new Date(run!.deferred_until).getTime() - end)).toBeLessThan(61_000);
+    expect(Math.abs(new Date(run!.deferred_until).getTime() - end)).toBeLessThan(120_000);
     expect(new Date(run!.available_at).getTime()).toBe(new Date(run!.deferred_until).getTime());
 
     // Quiet hours end (settings without them stand for "later"): the run is planned; a dispatcher inside them holds the batches back.
@@ -284,7 +287,7 @@ describe('scheduling: catch-up, missed occurrences, quiet hours', () => {
     expect(w.sim.calls.count('externalcontact/add_msg_template')).toBe(calls);
     const held = await q<{ deferred_until: Date | null; available_at: Date }>(sql`select deferred_until, available_at from campaign_batches where campaign_id = ${c.body.id}`);
     expect(held.length).toBeGreaterThan(0);
-    for (const b of held) expect(Math.abs(new Date(b.deferred_until!).getTime() - end)).toBeLessThan(61_000);
+    for (const b of held) expect(Math.abs(new Date(b.deferred_until!).getTime() - end)).toBeLessThan(120_000);
     await database.db.execute(sql`update campaign_batches set available_at = now() where campaign_id = ${c.body.id}`);
     while ((await dispatchNextBatch({ db: database.db, client: w.service.client, corpId: w.corpId, owner: 'd', settings: s }, new Date())) > 0);
     const { body: stats } = await getJson(`${w.service.url}/api/campaigns/${c.body.id}/stats`);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { textArray } from '../../src/db/bulk';
 import { rowsOf } from '../../src/db/connection';
-import { campaignSettings, pollResultsOnce, remindUnconfirmed } from '../../src/touchpoints/campaigns';
+import { campaignSettings, dispatchNextBatch, pollResultsOnce, remindUnconfirmed } from '../../src/touchpoints/campaigns';
 import { getTestDb } from '../helpers/db';
 import { auth, eventually, getJson } from '../helpers/service';
 import { settle, startWorld, syncNow, type TestWorld } from '../helpers/world';
@@ -115,6 +115,16 @@ describe('a push to a segment', () => {
     expect(stats).toMatchObject({ targeted: owners.size, dispatched: owners.size, sent: owners.size, unconfirmed: 0, capped: {}, batches: batches.length });
     for (const customer of owners.keys()) expect(w.sim.massReceivedCount(customer)).toBe(1);
 
+    // Effect: a paid order within CAMPAIGN_EFFECT_DAYS of the send counts, one 10 days later does not.
+    const [buyer, late] = [...owners.keys()];
+    const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+    expect((await post(w, '/api/orders', [
+      { externalOrderId: 'bench-o1', externalUserId: buyer, amount: '88.00', orderedAt: inDays(0.1) },
+      { externalOrderId: 'bench-o2', externalUserId: late, amount: '12.00', orderedAt: inDays(10) },
+    ])).status).toBe(200);
+    const { body: after } = await getJson(`${w.service.url}/api/campaigns/${id}/stats`);
+    expect(after.effect).toMatchObject({ days: 7, touched: owners.size, ordered: 1, orders: 1, revenue: '88.00' });
+
     // The customer's timeline shows the push they received.
     const customer = [...owners.keys()][0]!;
     const { body: timeline } = await getJson(`${w.service.url}/api/contacts/${customer}/timeline?limit=50`);
@@ -153,10 +163,95 @@ describe('a push to a segment', () => {
     expect((await post(w, `/api/campaigns/${ok.body.id}/resume`)).body.status).toBe('active');
     expect((await post(w, `/api/campaigns/${ok.body.id}/cancel`)).body.status).toBe('cancelled');
     expect((await call(w, 'DELETE', `/api/campaigns/${ok.body.id}`)).status).toBe(409);
+    // The other owner rules plan the same audience (one owner each), chosen differently.
+    const { owners } = truthOf(w);
+    for (const ownerRule of ['earliest_added', 'recent_interaction']) {
+      const other = await post(w, '/api/campaigns', { name: ownerRule, kind: 'push', audience: { type: 'rule', rule: { all: [] } }, content: { type: 'inline', text: 'hi' }, ownerRule });
+      const { body: p } = await post(w, `/api/campaigns/${other.body.id}/preview`);
+      expect(p.targeted).toBe(owners.size);
+      if (ownerRule === 'earliest_added') {
+        for (const x of p.sample) {
+          const earliest = [...owners.get(x.recipientId)!].sort((a, b) => a.createtime - b.createtime || (a.userid < b.userid ? -1 : 1))[0]!;
+          expect(x.sender).toBe(earliest.userid);
+        }
+      }
+    }
     const { body: doc } = await getJson(`${w.service.url}/api/openapi.json`);
     for (const p of ['/api/campaigns', '/api/campaigns/{id}/preview', '/api/campaigns/{id}/deliveries', '/api/campaigns/{id}/stats', '/api/campaigns/{id}/runs']) {
       expect(doc.paths[p]).toBeDefined();
     }
+  });
+});
+
+describe('pause and cancel', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld(database, { seed: 113, env: { ...env, CAMPAIGN_FREQUENCY_CAP: '0' } });
+    w.sim.configure({ massConfirmRate: 1, massConfirmDelaySeconds: 3600 });
+    await syncNow(w);
+    await w.service.campaignDispatcher.stop(); // dispatched by hand
+  });
+  afterAll(() => w.close());
+
+  it('pause holds undispatched batches; cancel ends the rest and cancels in WeCom what reps have not sent', async () => {
+    const settings = campaignSettings(w.config);
+    const deps = { db: database.db, client: w.service.client, corpId: w.corpId, owner: 'hand', settings };
+    const c = await post(w, '/api/campaigns', {
+      name: 'Stoppable', kind: 'push', audience: { type: 'rule', rule: { all: [] } }, content: { type: 'inline', text: 'Maybe' },
+      schedule: { type: 'once', at: new Date().toISOString() },
+    });
+    await post(w, `/api/campaigns/${c.body.id}/schedule`);
+    const run = await waitForRun(w, c.body.id, ['dispatching']);
+    expect(run.summary.batches).toBeGreaterThan(3);
+
+    expect((await post(w, `/api/campaigns/${c.body.id}/pause`)).body.status).toBe('paused');
+    expect(await dispatchNextBatch(deps, new Date())).toBe(0);
+    expect(w.sim.calls.count('externalcontact/add_msg_template')).toBe(0);
+
+    expect((await post(w, `/api/campaigns/${c.body.id}/resume`)).body.status).toBe('active');
+    expect(await dispatchNextBatch(deps, new Date())).toBe(1);
+    expect(await dispatchNextBatch(deps, new Date())).toBe(1);
+    const sent = await msgidsOf(c.body.id);
+    expect(sent).toHaveLength(2);
+
+    expect((await post(w, `/api/campaigns/${c.body.id}/cancel`)).body.status).toBe('cancelled');
+    expect(await dispatchNextBatch(deps, new Date())).toBe(0);
+    // The poller reads the two WeCom tasks once more, then cancels them: nobody had sent.
+    await eventually(async () => (await q(sql`select 1 from campaign_batches where campaign_id = ${c.body.id} and status in ('pending', 'sending', 'waiting')`)).length === 0, 15_000);
+    for (const b of sent) expect(w.sim.massMessage(b.msgid)!.cancelled).toBe(true);
+    expect(w.sim.calls.count('externalcontact/add_msg_template')).toBe(2);
+    const { body: stats } = await getJson(`${w.service.url}/api/campaigns/${c.body.id}/stats`);
+    expect(stats).toMatchObject({ cancelled: stats.targeted, sent: 0, unconfirmed: 0, planned: 0 });
+    expect((await getJson(`${w.service.url}/api/campaigns/${c.body.id}/runs`)).body.items[0].status).toBe('completed');
+  });
+
+  it('a template changed to a per-customer variable after scheduling: later batches are refused, not sent with a blank name', async () => {
+    const settings = campaignSettings(w.config);
+    const deps = { db: database.db, client: w.service.client, corpId: w.corpId, owner: 'hand', settings };
+    const tpl = await post(w, '/api/templates', { name: 'Autumn', kind: 'message', text: 'Autumn news from {{rep.name}}' });
+    expect(tpl.status).toBe(201);
+    const c = await post(w, '/api/campaigns', {
+      name: 'Templated', kind: 'push', audience: { type: 'rule', rule: { all: [] } }, content: { type: 'template', templateId: tpl.body.id },
+      schedule: { type: 'once', at: new Date().toISOString() },
+    });
+    expect(c.status).toBe(201);
+    await post(w, `/api/campaigns/${c.body.id}/schedule`);
+    const run = await waitForRun(w, c.body.id, ['dispatching']);
+    const before = w.sim.calls.count('externalcontact/add_msg_template');
+    expect(await dispatchNextBatch(deps, new Date())).toBe(1);
+    const [first] = await msgidsOf(c.body.id);
+    const rep = w.sim.truth().employees.find((e) => e.userid === first!.sender)!;
+    expect(w.sim.massMessage(first!.msgid)).toBeDefined();
+    expect((await q<{ text: string }>(sql`select text from campaign_batches where msgid = ${first!.msgid}`))[0]!.text).toBe(`Autumn news from ${rep.name}`);
+
+    expect((await call(w, 'PATCH', `/api/templates/${tpl.body.id}`, { text: 'Dear {{customer.name}}, autumn news' })).status).toBe(200);
+    while ((await dispatchNextBatch(deps, new Date())) > 0);
+    expect(w.sim.calls.count('externalcontact/add_msg_template') - before).toBe(1);
+    const { body: stats } = await getJson(`${w.service.url}/api/campaigns/${c.body.id}/stats`);
+    expect(stats.failed.batch_refused).toBe(run.summary.planned - first!.recipients);
+    const refused = await q<{ last_error: string }>(sql`select last_error from campaign_batches where campaign_id = ${c.body.id} and status = 'failed'`);
+    expect(refused.length).toBe(run.summary.batches - 1);
+    expect(refused[0]!.last_error).toMatch(/customer\.name/);
   });
 });
 
@@ -191,6 +286,10 @@ describe('caps: our frequency cap and WeCom\'s receive limit, shown before dispa
     await plant(busy, new Date(Date.now() - 3 * 86_400_000).toISOString(), '0 seconds');
     await plant(busy, new Date(Date.now() - 4 * 86_400_000).toISOString(), '1 second');
 
+    // A rep's own mass message from the client today (we cannot know it): WeCom will refuse ours to that customer as over the limit.
+    const personal = customers[customers.length - 1]!;
+    w.sim.repCreatesMassMessage({ userid: owners.get(personal)![0]!.userid, externalUserIds: [personal], text: 'personal note' });
+
     const c = await post(w, '/api/campaigns', {
       name: 'Noon', kind: 'push', audience: { type: 'rule', rule: { all: [] } }, content: { type: 'inline', text: 'Lunch offer' },
       schedule: { type: 'once', at: new Date().toISOString() },
@@ -216,8 +315,15 @@ describe('caps: our frequency cap and WeCom\'s receive limit, shown before dispa
       const recipients = w.sim.massMessage(b.msgid)!.senders[0]!.recipients!.map((r) => r.id);
       expect(recipients.filter((r) => todays.includes(r) || busy.includes(r))).toEqual([]);
     }
-    const { body: stats } = await getJson(`${w.service.url}/api/campaigns/${c.body.id}/stats`);
-    expect(stats.capped).toEqual({ receive_limit: todays.length, frequency_cap: busy.length });
+    // Reps confirm at once; the poller records WeCom's verdicts: the customer over the limit is status 3.
+    const final = await eventually(async () => {
+      const { body } = await getJson(`${w.service.url}/api/campaigns/${c.body.id}/stats`);
+      return body.unconfirmed === 0 && body.planned === 0 ? body : undefined;
+    }, 20_000);
+    expect(final.capped).toEqual({ receive_limit: todays.length, frequency_cap: busy.length });
+    expect(final.overLimit).toBe(1);
+    expect(final.sent).toBe(customers.length - todays.length - busy.length - 1);
+    expect((await allDeliveries(w, c.body.id, 'over_limit')).map((d) => d.recipientId)).toEqual([personal]);
   });
 });
 

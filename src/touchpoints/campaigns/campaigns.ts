@@ -146,7 +146,8 @@ export async function cancelCampaign(db: Db, corpId: string, id: number, now: Da
     await tx.execute(sql`
       with b as (
         update campaign_batches set status = 'cancelled', locked_until = null, final_at = ${at}::timestamptz
-        where corp_id = ${corpId} and campaign_id = ${id} and status = 'pending' and msgid is null
+        -- A batch under a dispatcher's lease is left to it: it rereads the campaign before its call.
+        where corp_id = ${corpId} and campaign_id = ${id} and status = 'pending' and msgid is null and (locked_until is null or locked_until < now())
         returning run_id, sender, batch_no)
       update campaign_deliveries d set status = 'cancelled', reason = 'campaign_cancelled', final_at = ${at}::timestamptz
       from b where d.run_id = b.run_id and d.sender = b.sender and d.batch_no = b.batch_no and d.status = 'planned'`);

@@ -2,11 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { displayNames } from '../../ledger';
-import { errorMessage } from '../../lib/errors';
+import { AppError, errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { enqueueAppMessage } from '../../notify';
 import { appErrorCode, errcodeOf, isTransient, isWeComError, type Attachment, type WeComClient } from '../../wecom/client';
-import { getTemplate, renderTemplate, renderVarsFor, truncateBytes, wecomAttachments } from '../content';
+import { getTemplate, isCustomerVariable, renderTemplate, renderVarsFor, templateVariables, truncateBytes, wecomAttachments } from '../content';
 import { settleRunsOf } from './campaigns';
 import type { Content } from './definition';
 import { findSentTask } from './findSentTask';
@@ -123,12 +123,6 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
     await finishBatch(db, b.id, owner, 'done', now);
     return;
   }
-  if (c.prev === 'pending' && c.campaignStatus === 'cancelled') {
-    await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
-    await finishBatch(db, b.id, owner, 'cancelled', now);
-    return;
-  }
-
   // The content is rendered once, for the sender, and kept: a retry sends (and the lookup matches) the same text.
   let text = b.text;
   let attachments = b.attachments as Attachment[] | null;
@@ -138,7 +132,8 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       text = r.text;
       attachments = r.attachments;
     } catch (err) {
-      if (isWeComError(err) && !isTransient(err) && err.kind !== 'rate_limited') {
+      const refused = (err instanceof AppError && err.status < 500) || (isWeComError(err) && !isTransient(err) && err.kind !== 'rate_limited');
+      if (refused) {
         await refuseBatch(d, b, errcodeOf(err) ?? null, `content: ${errorMessage(err)}`, now);
       } else {
         await retryLater(db, b.id, owner, 'pending', errorMessage(err), 30);
@@ -164,23 +159,21 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       await recordAccepted(db, b, found, [], 'lookup', now, d.settings);
       return;
     }
-    if (c.campaignStatus === 'cancelled' || c.campaignStatus === 'paused') {
-      // Nothing reached WeCom: a cancelled campaign's batch ends here, a paused one waits as pending.
-      if (c.campaignStatus === 'cancelled') {
-        await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
-        await finishBatch(db, b.id, owner, 'cancelled', now);
-      } else {
-        await retryLater(db, b.id, owner, 'pending', 'campaign paused', 60);
-      }
-      return;
-    }
+    // Not in WeCom: safe to send — unless the campaign was cancelled or paused meanwhile (the mark below checks).
   }
 
   // Recorded before the call: from here on a crash leaves `sending`, which the next claim looks up.
+  // The campaign is read again in the same statement: a cancel or pause since the claim stops the send here.
   const marked = await db.execute(sql`
-    update campaign_batches set status = 'sending', sending_at = coalesce(sending_at, now())
-    where id = ${b.id} and locked_by = ${owner} and locked_until > now() and msgid is null returning id`);
-  if (rowsOf(marked).length === 0) return; // lease lost before the call: nothing was sent
+    update campaign_batches b set status = 'sending', sending_at = coalesce(b.sending_at, now())
+    from campaigns c
+    where b.id = ${b.id} and c.id = b.campaign_id and c.status in ('active', 'completed')
+      and b.locked_by = ${owner} and b.locked_until > now() and b.msgid is null and b.status in ('pending', 'sending')
+    returning b.id`);
+  if (rowsOf(marked).length === 0) {
+    await notSent(d, b, now);
+    return;
+  }
 
   let res: { msgid: string; fail_list: string[] };
   try {
@@ -196,6 +189,20 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
     return;
   }
   await recordAccepted(db, b, res.msgid, res.fail_list, 'call', now, d.settings);
+}
+
+/** The batch was not sent after all: its campaign was cancelled (the batch ends) or paused (it waits), or our lease is gone. */
+async function notSent(d: DispatchDeps, b: BatchRow, now: Date): Promise<void> {
+  const [row] = rowsOf<{ status: string }>(await d.db.execute(sql`select c.status from campaigns c where c.id = ${b.campaignId}`));
+  if (row?.status === 'cancelled') {
+    await d.db.transaction(async (tx) => {
+      const done = await tx.execute(sql`update campaign_batches set status = 'cancelled', locked_until = null, final_at = ${now.toISOString()}::timestamptz
+        where id = ${b.id} and locked_by = ${d.owner} and msgid is null and status in ('pending', 'sending') returning id`);
+      if (rowsOf(done).length) await failDeliveries(tx, b, 'cancelled', 'campaign_cancelled', now);
+    });
+  } else {
+    await retryLater(d.db, b.id, d.owner, 'pending', `not sent: campaign ${row?.status ?? 'gone'}`, 60);
+  }
 }
 
 /** After add_msg_template failed: back to pending (certainly not created), stay sending (maybe created), or refused. */
@@ -226,7 +233,7 @@ async function retryLater(db: Db, id: number, owner: string, status: 'pending' |
   await db.execute(sql`
     update campaign_batches set status = ${status}, locked_until = null, last_error = ${error.slice(0, 2000)},
       available_at = now() + make_interval(secs => ${seconds})
-    where id = ${id} and locked_by = ${owner} and msgid is null`);
+    where id = ${id} and locked_by = ${owner} and msgid is null and status in ('pending', 'sending')`);
 }
 
 /** WeCom refused the whole batch: its deliveries fail with the reason (41048: nobody sendable). */
@@ -279,6 +286,9 @@ async function recordAccepted(db: Db, b: BatchRow, msgid: string, failList: stri
 /** The content of a push for one sender: rep variables filled, media as WeCom media_ids. */
 export async function renderForSender(ex: Executor, client: WeComClient, corpId: string, content: Content, sender: string, now: Date): Promise<{ text: string; attachments: Attachment[] }> {
   const tpl = await contentTemplate(ex, corpId, content);
+  // The template may have changed since the campaign was scheduled: never send "Dear ," to a million people.
+  const perCustomer = templateVariables(tpl).find(isCustomerVariable);
+  if (perCustomer) throw new AppError('invalid_content', `the content now uses {{${perCustomer}}}, which differs per customer: not sent`);
   const r = renderTemplate(tpl, await renderVarsFor(ex, corpId, { userId: sender }));
   return { text: r.text, attachments: await wecomAttachments(ex, client, corpId, r.attachments, now) };
 }
@@ -287,7 +297,7 @@ async function contentTemplate(ex: Executor, corpId: string, content: Content) {
   if (content.type === 'inline') return { text: content.text, attachments: content.attachments };
   if (content.type === 'template') {
     const t = await getTemplate(ex, corpId, content.templateId);
-    if (!t) throw new Error(`template ${content.templateId} no longer exists`);
+    if (!t) throw new AppError('invalid_content', `template ${content.templateId} no longer exists`);
     return { text: t.text, attachments: t.attachments };
   }
   return { text: '', attachments: [] };

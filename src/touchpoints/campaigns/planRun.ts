@@ -3,7 +3,7 @@ import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { claimRows, failRow } from '../../db/workRow';
 import { errorMessage, notFound } from '../../lib/errors';
 import { recipientNameSql } from '../../ledger';
-import { capsAt, classifiedSql, resolveAudience } from './audience';
+import { analyzeIfStale, capsAt, classifiedSql, resolveAudience } from './audience';
 import { settleRunsOf } from './campaigns';
 import { quietUntil } from './schedule';
 import type { CampaignSettings } from './settings';
@@ -65,6 +65,7 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
     if (!run) return; // lease lost: whoever has it now plans it
     const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, run.campaignId));
     if (!c) throw notFound(`campaign ${run.campaignId}`);
+    await analyzeIfStale(tx);
     const audience = await resolveAudience(tx, corpId, c, now);
     const caps = await capsAt(tx, now, s);
     const at = now.toISOString();
@@ -131,6 +132,7 @@ export interface CampaignPreview {
  * reason, calls needed, and a sample of who is skipped and why.
  */
 export async function previewCampaign(ex: Executor, corpId: string, c: { kind: 'push' | 'group_post' | 'rep_task'; audience: unknown; ownerRule: 'recent_added' | 'earliest_added' | 'recent_interaction' }, now: Date, s: CampaignSettings, perReason = 5): Promise<CampaignPreview> {
+  await analyzeIfStale(ex);
   const audience = await resolveAudience(ex, corpId, c, now);
   const caps = await capsAt(ex, now, s);
   const [r] = rowsOf<{ targeted: number; will_send: number; skipped: unknown; senders: number; calls: number; sample: unknown }>(await ex.execute(sql`
