@@ -23,40 +23,17 @@ interface WithClient extends CampaignWorkerOptions {
 const nowOf = (o: CampaignWorkerOptions) => (o.clock ? o.clock.now() : new Date());
 
 /**
- * LoopWorker loses a wake() that arrives while a cycle runs (the resolver it
- * calls belongs to the previous sleep), and the worker then sleeps a full
- * poll interval — a minute for the scheduler. Here a wake during a cycle
- * makes the cycle report work, so the loop goes round again at once.
- */
-abstract class WakeableWorker extends LoopWorker {
-  private woken = false;
-
-  override wake(): void {
-    this.woken = true;
-    super.wake();
-  }
-
-  async runOnce(): Promise<number> {
-    this.woken = false;
-    const n = await this.cycle();
-    return n > 0 || (this.woken && !this.stopping) ? Math.max(n, 1) : 0;
-  }
-
-  protected abstract cycle(): Promise<number>;
-}
-
-/**
  * The scheduler: turns due occurrences into runs (unique per campaign and
  * time, so once across instances) and plans one run per cycle. Woken every
  * minute by node-cron (aligned to the minute, so a 09:00 occurrence starts at
  * 09:00, not up to a poll interval later) and on demand by the API.
  */
-export class CampaignScheduler extends WakeableWorker {
+export class CampaignScheduler extends LoopWorker {
   constructor(private readonly o: CampaignWorkerOptions & { onPlanned?: () => void }) {
     super('campaign-scheduler', o.log, o.pollMs ?? 60_000);
   }
 
-  protected async cycle(): Promise<number> {
+  async runOnce(): Promise<number> {
     const now = nowOf(this.o);
     await materialiseOccurrences(this.o.db, this.o.corpId, now, this.o.settings);
     if (this.stopping) return 0;
@@ -67,12 +44,12 @@ export class CampaignScheduler extends WakeableWorker {
 }
 
 /** The dispatch outbox worker: one batch (one add_msg_template, or one rep-task message) per cycle. */
-export class CampaignDispatcher extends WakeableWorker {
+export class CampaignDispatcher extends LoopWorker {
   constructor(private readonly o: WithClient & { leaseSeconds?: number; unsureDelaySeconds?: number; onDispatched?: () => void }) {
     super('campaign-dispatcher', o.log, o.pollMs ?? 1000);
   }
 
-  protected async cycle(): Promise<number> {
+  async runOnce(): Promise<number> {
     if (this.stopping) return 0;
     const n = await dispatchNextBatch({
       db: this.o.db, client: this.o.client, corpId: this.o.corpId, owner: this.id, settings: this.o.settings, log: this.o.log,
@@ -85,12 +62,12 @@ export class CampaignDispatcher extends WakeableWorker {
 }
 
 /** Polls waiting pushes to final per-recipient results, then reminds reps who have not confirmed. */
-export class CampaignResultsPoller extends WakeableWorker {
+export class CampaignResultsPoller extends LoopWorker {
   constructor(private readonly o: WithClient) {
     super('campaign-results', o.log, o.pollMs ?? Math.min(o.settings.resultsPollMs, 30_000));
   }
 
-  protected async cycle(): Promise<number> {
+  async runOnce(): Promise<number> {
     const now = nowOf(this.o);
     const deps = { db: this.o.db, client: this.o.client, corpId: this.o.corpId, owner: this.id, settings: this.o.settings, log: this.o.log };
     const polled = await pollResultsOnce(deps, now);

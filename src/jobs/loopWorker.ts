@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sleep } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
@@ -16,6 +15,8 @@ export abstract class LoopWorker {
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
+  /** Set by wake(): a wake during a cycle means "go round again", not "sleep a full interval". */
+  private woken = false;
 
   protected constructor(
     private readonly kind: string,
@@ -43,20 +44,31 @@ export abstract class LoopWorker {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.woken = false;
       let worked = 0;
       try {
         worked = await this.runOnce();
       } catch (err) {
         this.log.error({ err: { message: errorMessage(err) } }, `${this.kind} cycle failed`);
       }
-      if (worked === 0 && this.running) {
-        await Promise.race([sleep(this.pollMs), new Promise<void>((r) => (this.wakeUp = r))]);
-      }
+      if (worked === 0 && this.running && !this.woken) await this.idle();
     }
+  }
+
+  /** Waits pollMs, or until woken or stopped — leaving no timer behind to hold the process open. */
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.pollMs);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 }
