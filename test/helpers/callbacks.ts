@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { encrypt, getSignature } from '@wecom/crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decrypt, encrypt, getSignature } from '@wecom/crypto';
+import { parseStringPromise } from 'xml2js';
 
 export interface Sealer {
   token: string;
@@ -42,4 +45,26 @@ export function contactEventXml(
     opt('State', fields.state) + opt('WelcomeCode', fields.welcomeCode) + opt('Source', fields.source) + opt('FailReason', fields.failReason) +
     `</xml>`
   );
+}
+
+/** A callback endpoint on port 0 that decrypts what the simulator delivers and records each event (parsed `<xml>`), in order. */
+export async function startEventReceiver(aesKey: string): Promise<{ url: string; events: Array<Record<string, any>>; close(): Promise<void> }> {
+  const events: Array<Record<string, any>> = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const enc = /<Encrypt><!\[CDATA\[([^\]]+)\]\]>/.exec(Buffer.concat(chunks).toString())![1]!;
+      void parseStringPromise(decrypt(aesKey, enc).message, { explicitArray: false }).then((x) => {
+        events.push(x.xml);
+        res.writeHead(200).end();
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/cb`,
+    events,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -3,44 +3,30 @@
  * use), on-job and resigned customer transfers (24 h, refusal, 90-day rule),
  * the unassigned pool and group owner transfers.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { decrypt } from '@wecom/crypto';
 import axios from 'axios';
-import { parseStringPromise } from 'xml2js';
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, type Simulator,
 } from '../../src/wecom/simulator';
+import { startEventReceiver } from '../helpers/callbacks';
 
 type Json = Record<string, any>;
 const HOUR = 3_600_000;
 
 let sim: Simulator;
 let post: (api: string, body: Json) => Promise<Json>;
-let receiver: http.Server;
+let receiver: Awaited<ReturnType<typeof startEventReceiver>>;
 let events: Json[];
 
 beforeEach(async () => {
-  events = [];
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const enc = /<Encrypt><!\[CDATA\[([^\]]+)\]\]>/.exec(Buffer.concat(chunks).toString())![1]!;
-      void parseStringPromise(decrypt(DEMO_CALLBACK_AES_KEY, enc).message, { explicitArray: false }).then((x) => {
-        events.push(x.xml);
-        res.writeHead(200).end();
-      });
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  receiver = await startEventReceiver(DEMO_CALLBACK_AES_KEY);
+  events = receiver.events;
   sim = createSimulator({
     corpId: DEMO_CORP_ID, agentId: DEMO_AGENT_ID,
     secrets: { contact: DEMO_CONTACT_SECRET, agent: DEMO_AGENT_SECRET },
     callback: {
       token: DEMO_CALLBACK_TOKEN, aesKey: DEMO_CALLBACK_AES_KEY, retrySpacingMs: 10,
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`,
+      url: receiver.url,
     },
     seed: 99,
     // A frozen base clock: only advanceTime moves simulated time, so timestamps are exact.
@@ -56,7 +42,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await sim.close();
-  await new Promise<void>((r) => receiver.close(() => r()));
+  await receiver.close();
 });
 
 const reps = () => sim.world.followUsers().filter((e) => sim.world.relationsOf(e.userid).length > 0);
