@@ -43,10 +43,18 @@ export const ErrorBody = z.object({
  * Handlers see only parsed, typed input.
  */
 export class ApiRouter {
-  readonly router = new Router();
+  readonly router: Router;
   readonly openapi = new OpenAPIRegistry();
 
-  constructor() {
+  /**
+   * `guard` runs before every route of this router and cannot be skipped:
+   * @koa/router runs a router's `use` middleware for each request that matches
+   * one of its routes, and matching is case-sensitive and strict, so no
+   * spelling of a path reaches a handler without passing the guard first.
+   */
+  constructor(guard: Koa.Middleware[] = []) {
+    this.router = new Router({ sensitive: true, strict: true });
+    if (guard.length > 0) this.router.use(...guard);
     this.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   }
 

@@ -30,10 +30,13 @@ export function createApp(d: AppDeps): Koa {
   const app = new Koa({ proxy: true });
   app.silent = true; // errors are logged by errorHandler, once
 
-  const api = new ApiRouter();
+  // Authentication and body parsing are the api router's own middleware, not a path test in front of it.
+  const api = new ApiRouter([requireBearer(d.config.adminToken), jsonBody()]);
   eventRoutes(api, { db: d.db, corpId: d.config.corpId });
   for (const register of d.routes ?? []) register(api);
-  const openapiDoc = () => api.document({ title: 'Lifelong', version: '0.1.0' });
+  api.router.get('/api/openapi.json', (ctx) => {
+    ctx.body = api.document({ title: 'Lifelong', version: '0.1.0' });
+  });
 
   const ops = opsRoutes({ ping: d.ping, warnings: d.warnings ?? (async () => []) });
   const callback = callbackRoutes({
@@ -43,8 +46,6 @@ export function createApp(d: AppDeps): Koa {
     onStored: d.onEventStored,
     secrets: { ...d.config.callback, corpId: d.config.corpId },
   });
-  const auth = requireBearer(d.config.adminToken);
-  const body = jsonBody();
 
   app.use(async function countRequests(ctx, next) {
     try {
@@ -56,16 +57,6 @@ export function createApp(d: AppDeps): Koa {
   app.use(errorHandler(d.log));
   app.use(ops.routes());
   app.use(callback.routes()).use(callback.allowedMethods());
-  app.use(async function apiGate(ctx, next) {
-    if (!ctx.path.startsWith('/api')) return next();
-    await auth(ctx, async () => {
-      if (ctx.path === '/api/openapi.json' && ctx.method === 'GET') {
-        ctx.body = openapiDoc();
-        return;
-      }
-      await body(ctx, next);
-    });
-  });
   app.use(api.router.routes()).use(api.router.allowedMethods());
   app.use(async function notFoundJson(ctx) {
     if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', `no route for ${ctx.method} ${ctx.path}`);

@@ -38,7 +38,7 @@ function rawQuery(querystring: string): Record<string, string> {
 
 /** `/wecom/callback`: URL verification (GET) and event delivery (POST). */
 export function callbackRoutes(d: CallbackDeps): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true, strict: true });
 
   router.get('/wecom/callback', (ctx) => {
     const q = rawQuery(ctx.querystring);

@@ -10,7 +10,7 @@ export interface OpsDeps {
 
 /** Unauthenticated probes for orchestrators and Prometheus. */
 export function opsRoutes(d: OpsDeps): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true, strict: true });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
