@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { jsonRows } from '../db/bulk';
 import type { Executor } from '../db/connection';
 import { AppError, conflict, notFound } from '../lib/errors';
+import { compileUserPattern, UserPatternError } from '../lib/userPattern';
 import { assertCustomer } from './customers';
 import { customFields, customFieldValues } from './schema';
 
@@ -26,6 +27,8 @@ export interface FieldDefinition {
 }
 
 const KEY = /^[a-z][a-z0-9_]*$/;
+/** Longest text value any text field takes: bounds storage and the pattern check alike. */
+export const TEXT_VALUE_MAX = 10_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const invalid = (message: string, details?: unknown) => new AppError('validation_failed', message, details);
 
@@ -42,9 +45,11 @@ function checkDefinition(d: FieldDefinition): void {
   if (v.min !== undefined && v.max !== undefined && v.min > v.max) throw invalid(`${where}: min is greater than max`);
   if (v.pattern !== undefined) {
     try {
-      new RegExp(v.pattern, 'u');
-    } catch {
-      throw invalid(`${where}: pattern is not a valid regular expression`);
+      compileUserPattern(v.pattern);
+    } catch (err) {
+      if (!(err instanceof UserPatternError)) throw err;
+      // RE2 syntax: no look-arounds or back-references (they cannot run in linear time).
+      throw invalid(`${where}: pattern is not a valid RE2 regular expression (${err.message})`);
     }
   }
   const options = d.options ?? [];
@@ -90,8 +95,19 @@ export function fieldValueError(f: Pick<FieldRow, 'type' | 'options' | 'validati
   switch (f.type) {
     case 'text': {
       if (typeof value !== 'string') return 'must be text';
-      if (v.maxLength !== undefined && [...value].length > v.maxLength) return `must be at most ${v.maxLength} characters`;
-      if (v.pattern !== undefined && !new RegExp(v.pattern, 'u').test(value)) return `must match the pattern ${v.pattern}`;
+      const length = [...value].length;
+      if (length > (v.maxLength ?? TEXT_VALUE_MAX)) return `must be at most ${v.maxLength ?? TEXT_VALUE_MAX} characters`;
+      if (v.pattern !== undefined) {
+        let matches: boolean;
+        try {
+          matches = compileUserPattern(v.pattern).test(value);
+        } catch (err) {
+          if (!(err instanceof UserPatternError)) throw err;
+          // Saved before patterns ran in RE2: refuse values rather than run it in a backtracking engine.
+          return 'cannot be checked: the field\'s pattern uses syntax RE2 does not support; an admin must update the field';
+        }
+        if (!matches) return `must match the pattern ${v.pattern}`;
+      }
       return undefined;
     }
     case 'number': {

@@ -95,6 +95,31 @@ describe('custom fields', () => {
     expect((await call('GET', '/api/contacts/wmnobody/fields')).status).toBe(404);
     expect((await call('PUT', '/api/contacts/wmnobody/fields', {})).status).toBe(404);
   });
+
+  it('runs an admin\'s pattern in a linear-time engine, refuses what it cannot run, and bounds text values', async () => {
+    const nested = `nested_${seq++}`;
+    // Required fields of the test before would refuse every write here.
+    for (const f of (await call('GET', '/api/fields')).body.items) if (f.required) await call('POST', `/api/fields/${f.id}/archive`);
+    // Catastrophic in a backtracking engine (2^40 paths for this value); linear in RE2.
+    expect((await call('POST', '/api/fields', { key: nested, label: 'Nested', type: 'text', validation: { pattern: '^(a+)+$' } })).status).toBe(201);
+    const c = await customer('Pattern Customer');
+    const evil = await call('PUT', `/api/contacts/${c}/fields`, { [nested]: 'a'.repeat(40) + 'b' });
+    expect(evil.status).toBe(400);
+    expect(evil.body.error.message).toContain(`field "${nested}": must match the pattern`);
+    expect((await call('PUT', `/api/contacts/${c}/fields`, { [nested]: 'a'.repeat(40) })).status).toBe(200);
+    // Look-arounds and back-references cannot run in linear time: refused when saved, with the reason.
+    for (const pattern of ['^(?=a)a$', '^(a)\\1$']) {
+      const refused = await call('POST', '/api/fields', { key: `refused_${seq++}`, label: 'Refused', type: 'text', validation: { pattern } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(/not a valid RE2 regular expression/);
+    }
+    // A text field without maxLength still takes at most 10,000 characters.
+    const free = `free_${seq++}`;
+    expect((await call('POST', '/api/fields', { key: free, label: 'Free', type: 'text' })).status).toBe(201);
+    const long = await call('PUT', `/api/contacts/${c}/fields`, { [free]: 'x'.repeat(10_001) });
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toContain(`field "${free}": must be at most 10000 characters`);
+  });
 });
 
 describe('follow-ups', () => {

@@ -1,5 +1,5 @@
 import {
-  isCustomerVariable, isKnownVariable, renderTemplate, templateVariables, truncateBytes, TEXT_MAX_BYTES, type RenderVars, type TemplateAttachment,
+  findVariables, isCustomerVariable, isKnownVariable, renderTemplate, templateVariables, truncateBytes, TEXT_MAX_BYTES, type RenderVars, type TemplateAttachment,
 } from '../../src/touchpoints/content/render';
 
 const tpl = (text: string, attachments: TemplateAttachment[] = []) => ({ text, attachments });
@@ -134,5 +134,44 @@ describe('templateVariables and variable kinds', () => {
     expect(isCustomerVariable('customer.name')).toBe(true);
     expect(isCustomerVariable('fields.city')).toBe(true);
     expect(isCustomerVariable('rep.name')).toBe(false);
+  });
+});
+
+describe('findVariables: a linear scan (templates are user input)', () => {
+  // The regex it replaced; it is still the definition of what a variable is, on inputs small enough for it.
+  const REFERENCE = /\{\{\s*([^{}|]*?)\s*(?:\|([^{}]*))?\}\}/g;
+
+  test('finds exactly what the reference regex finds, on random texts over the interesting characters', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = ['{', '}', '|', ' ', 'a', '.', '\n'];
+    for (let n = 0; n < 3000; n++) {
+      const text = Array.from({ length: Math.floor(rand() * 24) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+      const expected = [...text.matchAll(REFERENCE)].map((m) => ({ start: m.index, end: m.index + m[0].length, path: m[1], fallback: m[2] }));
+      expect({ text, found: findVariables(text) }).toEqual({ text, found: expected });
+    }
+  });
+
+  test.each([
+    ['an unclosed {{ followed by spaces', (n: number) => '{{' + ' '.repeat(n)],
+    ['many unclosed {{', (n: number) => '{{ a'.repeat(n / 4)],
+    ['braces all the way', (n: number) => '{'.repeat(n)],
+    ['a pipe and spaces', (n: number) => '{{ a |' + ' '.repeat(n)],
+  ])('%s: steps grow linearly with the length', (_, make) => {
+    const steps = (n: number) => {
+      const s = { count: 0 };
+      findVariables(make(n), s);
+      return s.count;
+    };
+    // 8× the input may cost at most about 8× the steps (plus a constant), never 64× or 512×.
+    expect(steps(80_000)).toBeLessThanOrEqual(8 * steps(10_000) + 100);
+    expect(steps(80_000)).toBeLessThanOrEqual(3 * 80_000);
+  });
+
+  test('rendering a 12,000-character adversarial template still substitutes what is closed', () => {
+    const text = '{{' + ' '.repeat(3_000) + '{{customer.name|朋友}}'; // under 4000 bytes, so nothing is cut
+    const r = renderTemplate({ text, attachments: [] }, { customer: { name: '张三' } });
+    expect(r.text.endsWith('张三')).toBe(true);
+    expect(r.missing).toEqual([]);
   });
 });

@@ -40,8 +40,49 @@ export const CUSTOMER_VARIABLES = ['customer.name', 'customer.remark', 'customer
 export const REP_VARIABLES = ['rep.name', 'rep.position'] as const;
 const FIELD_KEY = /^[a-z][a-z0-9_]*$/;
 
-/** `{{ path }}` or `{{ path | fallback }}`; neither part may contain braces. */
-const VARIABLE = /\{\{\s*([^{}|]*?)\s*(?:\|([^{}]*))?\}\}/g;
+/** One `{{ … }}` occurrence: where it starts and ends in the text, its trimmed path and raw fallback. */
+interface VariableMatch {
+  start: number;
+  end: number;
+  path: string;
+  fallback: string | undefined;
+}
+
+/**
+ * Finds `{{ path }}` and `{{ path | fallback }}` (neither part may contain
+ * braces) in one left-to-right pass. A hand scan rather than a regex: the
+ * obvious regex (`\{\{\s*([^{}|]*?)\s*…\}\}`) backtracks cubically on an
+ * unclosed `{{` followed by spaces, and templates are user input. Each scan
+ * stops at the next brace, so every character is looked at a bounded number
+ * of times. `steps` counts them (tests check the pass is linear).
+ */
+export function findVariables(text: string, steps = { count: 0 }): VariableMatch[] {
+  const out: VariableMatch[] = [];
+  let from = 0;
+  for (;;) {
+    const start = text.indexOf('{{', from);
+    if (start < 0) return out;
+    let j = start + 2;
+    while (j < text.length && text[j] !== '{' && text[j] !== '}') {
+      j++;
+      steps.count++;
+    }
+    if (text[j] === '}' && text[j + 1] === '}') {
+      const inner = text.slice(start + 2, j);
+      const bar = inner.indexOf('|');
+      out.push({
+        start,
+        end: j + 2,
+        path: (bar < 0 ? inner : inner.slice(0, bar)).trim(),
+        fallback: bar < 0 ? undefined : inner.slice(bar + 1),
+      });
+      from = j + 2;
+    } else {
+      // No variable starts here; one may start at the next brace (`{{{x}}`).
+      from = start + 1;
+    }
+  }
+}
 
 /** `fields.x` is accepted as a spelling of `field.x`. */
 function canonical(path: string): string {
@@ -99,18 +140,26 @@ export function truncateBytes(s: string, max: number): { text: string; truncated
 
 /** Substitutes every variable of one string; returns the text and the variables that had no value. */
 export function renderString(text: string, vars: RenderVars, missing: Set<string>): string {
-  return text.replace(VARIABLE, (match: string, rawPath: string, fallback: string | undefined) => {
-    if (rawPath === '') return match; // `{{}}` is text, not a variable
-    const value = lookup(vars, rawPath);
-    if (value !== undefined) return value;
-    missing.add(canonical(rawPath));
-    return fallback?.trim() ?? '';
-  });
+  let out = '';
+  let at = 0;
+  for (const m of findVariables(text)) {
+    if (m.path === '') continue; // `{{}}` is text, not a variable
+    out += text.slice(at, m.start);
+    at = m.end;
+    const value = lookup(vars, m.path);
+    if (value !== undefined) {
+      out += value;
+    } else {
+      missing.add(canonical(m.path));
+      out += m.fallback?.trim() ?? '';
+    }
+  }
+  return out + text.slice(at);
 }
 
 /** The variable paths a string uses, in order of first use. */
 function pathsOf(text: string, into: Set<string>): void {
-  for (const m of text.matchAll(VARIABLE)) if (m[1]) into.add(canonical(m[1]));
+  for (const m of findVariables(text)) if (m.path) into.add(canonical(m.path));
 }
 
 /** The texts of a template that take variables: the text, link titles and descriptions, mini-program titles. */
