@@ -40,6 +40,69 @@ export const badRequest = (message: string, details?: unknown) => new AppError('
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
 export const conflict = (message: string) => new AppError('conflict', message);
 
+/**
+ * An error's message, safe to log or store: a failed query's bound values
+ * never appear. Drizzle puts them in its message (`Failed query: … params:
+ * <values>`), and PostgreSQL's own messages quote the offending value
+ * (`invalid input syntax for type integer: "<value>"`); both are customer
+ * data. What stays is the SQLSTATE, PostgreSQL's message without the value,
+ * and the statement's shape (its text has placeholders, not values).
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return typeof err === 'string' ? err : 'non-error thrown';
+  const query = failedQuery(err);
+  if (query) {
+    const db = databaseError(err.cause);
+    const reason = db ? `${db.code}: ${maskQuotedValue(db.message)}` : err.cause instanceof Error ? maskQuotedValue(err.cause.message) : 'unknown cause';
+    return `query failed (${reason}); statement: ${statementShape(query)}`;
+  }
+  const db = databaseError(err);
+  if (db) return `${db.code}: ${maskQuotedValue(db.message)}`;
+  return err.message;
+}
+
+/** The pino serializer for `err`: type, safe message, codes and a stack whose first line is that safe message. */
+export function serializeError(err: unknown): Record<string, unknown> {
+  // `{ message: errorMessage(err) }` built by a caller is already safe.
+  if (!(err instanceof Error)) return typeof err === 'object' && err !== null ? (err as Record<string, unknown>) : { message: String(err) };
+  const message = errorMessage(err);
+  const out: Record<string, unknown> = { type: err.name, message };
+  const e = err as unknown as Record<string, unknown>;
+  for (const k of ['code', 'errcode', 'status', 'api']) if (typeof e[k] === 'string' || typeof e[k] === 'number') out[k] = e[k];
+  const db = databaseError(failedQuery(err) ? err.cause : err);
+  if (db) {
+    out.sqlstate = db.code;
+    for (const k of ['table', 'column', 'constraint', 'routine'] as const) if (db[k]) out[k] = db[k];
+  }
+  // The stack's first lines repeat the raw message; keep only the frames.
+  const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  out.stack = [`${err.name}: ${message}`, ...frames].join('\n');
+  if (err.cause !== undefined && !failedQuery(err)) out.cause = serializeError(err.cause);
+  return out;
+}
+
+interface DatabaseErrorFields { code: string; message: string; table?: string; column?: string; constraint?: string; routine?: string }
+
+/** A PostgreSQL error (pg's DatabaseError or PGlite's): a five-character SQLSTATE and a severity. */
+function databaseError(err: unknown): DatabaseErrorFields | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const e = err as Error & Partial<DatabaseErrorFields> & { severity?: unknown };
+  return typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string' ? (e as DatabaseErrorFields) : undefined;
+}
+
+/** Drizzle's DrizzleQueryError carries the statement and its parameters. */
+function failedQuery(err: Error): string | undefined {
+  const e = err as Error & { query?: unknown; params?: unknown };
+  return typeof e.query === 'string' && 'params' in e ? e.query : undefined;
+}
+
+/** PostgreSQL ends many messages with the offending value in quotes: keep the sentence, drop the value. */
+function maskQuotedValue(message: string): string {
+  return message.replace(/: ".*"$/s, ': "[value redacted]"').replace(/\bKey \(.*$/s, 'Key [redacted]');
+}
+
+/** The statement's shape, short: its text holds placeholders ($1 …), not values. */
+function statementShape(query: string): string {
+  const oneLine = query.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { serializeError } from './errors';
 
 export type { Logger };
 
@@ -20,7 +21,8 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
       level,
       base: { service: 'lifelong' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
+      // Errors are logged by their safe summary: no query parameters, no quoted values (see errorMessage).
+      serializers: { err: serializeError, error: serializeError },
     },
     destination,
   );

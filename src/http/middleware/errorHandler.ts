@@ -11,7 +11,8 @@ export function errorHandler(log: Logger): Koa.Middleware {
       await next();
     } catch (err) {
       const e = toAppError(err);
-      if (e.status >= 500) log.error({ err, path: ctx.path }, 'request failed');
+      // The route's pattern, not the path: a path can carry an external userid or a search text.
+      if (e.status >= 500) log.error({ err, method: ctx.method, route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched' }, 'request failed');
       if (ctx.path === '/wecom/callback') callbacksRejected.inc({ reason: e.code });
       ctx.status = e.status;
       ctx.type = 'application/json';
