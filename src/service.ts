@@ -40,6 +40,8 @@ export interface ServiceOptions {
   /** Run the event worker in this process (default true). */
   worker?: boolean;
   workerPollMs?: number;
+  /** How long a request body may take to arrive (tests shorten it). */
+  bodyTimeoutMs?: number;
   /** Interval of the transfer-result poller (default HANDOVER_POLL_S). */
   handoverPollMs?: number;
   backoff?: { baseSeconds: number; capSeconds: number };
@@ -138,12 +140,13 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     log: log.child({ category: 'http' }),
     clock,
     onEventStored: () => worker.wake(),
+    bodyTimeoutMs: o.bodyTimeoutMs,
     warnings: async () => (await Promise.all(warnings.map((w) => w()))).flat(),
     routes,
   });
 
-  const server = http.createServer(app.callback());
-  server.requestTimeout = 30_000;
+  // Slow senders are cut off: the whole request in 30 s, headers in 10 s, checked every 2 s (Node's default check is every 30 s).
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 2_000 }, app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);

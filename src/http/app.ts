@@ -6,7 +6,7 @@ import { httpRequests } from '../lib/metrics';
 import type { Db } from '../db/connection';
 import { ApiRouter } from './apiRouter';
 import { requireBearer } from './middleware/auth';
-import { jsonBody } from './middleware/body';
+import { jsonBody, rejectNulInUrl } from './middleware/body';
 import { errorHandler } from './middleware/errorHandler';
 import { callbackRoutes } from './routes/callback/routes';
 import { eventRoutes } from './routes/events/routes';
@@ -21,6 +21,8 @@ export interface AppDeps {
   clock: Clock;
   onEventStored(): void;
   warnings?(): Promise<string[]>;
+  /** How long a request body may take to arrive (default BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
   /** Capabilities add their /api routes here. */
   routes?: Array<(api: ApiRouter) => void>;
 }
@@ -31,7 +33,7 @@ export function createApp(d: AppDeps): Koa {
   app.silent = true; // errors are logged by errorHandler, once
 
   // Authentication and body parsing are the api router's own middleware, not a path test in front of it.
-  const api = new ApiRouter([requireBearer(d.config.adminToken), jsonBody()]);
+  const api = new ApiRouter([requireBearer(d.config.adminToken), jsonBody({ timeoutMs: d.bodyTimeoutMs })]);
   eventRoutes(api, { db: d.db, corpId: d.config.corpId });
   for (const register of d.routes ?? []) register(api);
   api.router.get('/api/openapi.json', (ctx) => {
@@ -55,11 +57,17 @@ export function createApp(d: AppDeps): Koa {
     }
   });
   app.use(errorHandler(d.log));
+  // Inside the error handler, around every router: what no route answered gets the JSON error shape
+  // (405 keeps the Allow header that allowedMethods set).
+  app.use(async function noRouteJson(ctx, next) {
+    await next();
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    if (ctx.status === 405) throw new AppError('method_not_allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`);
+    if (ctx.status === 404) throw new AppError('not_found', `no route for ${ctx.method} ${ctx.path}`);
+  });
+  app.use(rejectNulInUrl());
   app.use(ops.routes());
   app.use(callback.routes()).use(callback.allowedMethods());
   app.use(api.router.routes()).use(api.router.allowedMethods());
-  app.use(async function notFoundJson(ctx) {
-    if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', `no route for ${ctx.method} ${ctx.path}`);
-  });
   return app;
 }

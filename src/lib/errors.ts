@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'bad_request' | 'validation_failed' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict'
   | 'payload_too_large' | 'unsupported_media_type' | 'internal' | 'not_ready'
   | 'bad_signature' | 'stale_timestamp' | 'foreign_corp' | 'undecryptable' | 'malformed_xml'
-  | 'wecom_error' | 'wecom_rate_limited' | 'wecom_unavailable' | 'wecom_permission_denied'
+  | 'wecom_error' | 'wecom_rate_limited' | 'wecom_unavailable' | 'wecom_permission'
+  | 'request_timeout' | 'invalid_text' | 'invalid_encoding' | 'method_not_allowed'
   | 'invalid_rule'
   | 'invalid_schedule' | 'invalid_content';
 
@@ -14,7 +15,8 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, validation_failed: 400, unauthorized: 401, forbidden: 403, not_found: 404,
   conflict: 409, payload_too_large: 413, unsupported_media_type: 415, internal: 500, not_ready: 503,
   bad_signature: 401, stale_timestamp: 401, foreign_corp: 400, undecryptable: 400, malformed_xml: 400,
-  wecom_error: 502, wecom_rate_limited: 503, wecom_unavailable: 503, wecom_permission_denied: 502,
+  wecom_error: 502, wecom_rate_limited: 429, wecom_unavailable: 503, wecom_permission: 502,
+  request_timeout: 408, invalid_text: 400, invalid_encoding: 400, method_not_allowed: 405,
   invalid_rule: 400,
   invalid_schedule: 400, invalid_content: 400,
 };

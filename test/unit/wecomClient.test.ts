@@ -415,7 +415,7 @@ describe('typed failures', () => {
 
   test('rate_limited maps to the wecom_rate_limited app code; errcodeOf is undefined for other errors', () => {
     expect(appErrorCode(new WeComRateLimitedError('x', { errcode: 45009 }))).toBe('wecom_rate_limited');
-    expect(appErrorCode(new WeComPlatformError('x', 48002))).toBe('wecom_permission_denied');
+    expect(appErrorCode(new WeComPlatformError('x', 48002))).toBe('wecom_permission');
     expect(appErrorCode(new WeComRequestError('x', 'timeout'))).toBe('wecom_unavailable');
     expect(errcodeOf(new Error('boom'))).toBeUndefined();
     expect(isWeComError(new Error('boom'))).toBe(false);

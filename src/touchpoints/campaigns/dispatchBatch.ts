@@ -211,7 +211,7 @@ async function callFailed(d: DispatchDeps, b: BatchRow, err: unknown, now: Date)
   const errcode = errcodeOf(err);
   const message = errorMessage(err);
   d.log?.warn({ batchId: b.id, errcode }, 'add_msg_template failed');
-  if (isWeComError(err) && (err.kind === 'rate_limited' || appErrorCode(err) === 'wecom_permission_denied')) {
+  if (isWeComError(err) && (err.kind === 'rate_limited' || appErrorCode(err) === 'wecom_permission')) {
     // Refused before anything was created (load or our configuration): try again later, give up after a while.
     if (b.attempts >= (d.maxAttempts ?? 10)) {
       await refuseBatch(d, b, errcode ?? null, message, now, 'dead');

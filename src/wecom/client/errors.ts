@@ -169,7 +169,7 @@ export function isTransient(err: WeComError): boolean {
 export function appErrorCode(err: WeComError): ErrorCode {
   if (err.kind === 'rate_limited') return 'wecom_rate_limited';
   if (err.kind === 'request' || err.kind === 'http' || err.errcode === -1) return 'wecom_unavailable';
-  if (err.errcode !== undefined && CONFIG_ERRCODES.has(err.errcode)) return 'wecom_permission_denied';
+  if (err.errcode !== undefined && CONFIG_ERRCODES.has(err.errcode)) return 'wecom_permission';
   return 'wecom_error';
 }
 
