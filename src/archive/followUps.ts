@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
-import { contactNames } from '../ledger';
+import { contactNames, employeeStates } from '../ledger';
+import { AppError } from '../lib/errors';
 import { enqueueAppMessage } from '../notify';
 import { assertCustomer } from './customers';
 import { followUps } from './schema';
@@ -23,8 +24,25 @@ export interface FollowUpInput {
   templateId?: number | null;
 }
 
+/**
+ * A follow-up's author is an employee the ledger knows and who has not left:
+ * the note is theirs on the timeline and its reminder is sent to them. A
+ * departed employee can neither follow up nor be reminded (their customers
+ * are being handed over), so even a backdated note is refused; a disabled
+ * account is still an employee and may be named.
+ */
+async function assertAuthor(ex: Executor, corpId: string, userId: string): Promise<void> {
+  const employee = (await employeeStates(ex, corpId, [userId])).get(userId);
+  if (!employee) throw new AppError('unknown_employee', `userId: ${userId} is not an employee of this corp`, { userId });
+  if (employee.status === 'departed') {
+    throw new AppError('employee_departed', `userId: ${userId} has left the company and cannot author a new follow-up`, { userId });
+  }
+}
+
+/** Records a follow-up; 404 for a customer the ledger does not know, 400 unknown_employee / employee_departed for its author. */
 export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput): Promise<FollowUpRow> {
   await assertCustomer(ex, corpId, f.externalUserId);
+  await assertAuthor(ex, corpId, f.userId);
   const [row] = await ex
     .insert(followUps)
     .values({

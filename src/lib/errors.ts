@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'wecom_error' | 'wecom_rate_limited' | 'wecom_unavailable' | 'wecom_permission'
   | 'request_timeout' | 'invalid_text' | 'invalid_encoding' | 'method_not_allowed'
   | 'invalid_rule'
+  | 'unknown_employee' | 'employee_departed'
   | 'invalid_schedule' | 'invalid_content';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -18,6 +19,7 @@ const STATUS: Record<ErrorCode, number> = {
   wecom_error: 502, wecom_rate_limited: 429, wecom_unavailable: 503, wecom_permission: 502,
   request_timeout: 408, invalid_text: 400, invalid_encoding: 400, method_not_allowed: 405,
   invalid_rule: 400,
+  unknown_employee: 400, employee_departed: 400,
   invalid_schedule: 400, invalid_content: 400,
 };
 

@@ -104,7 +104,7 @@ export type SegmentRule = RuleNode & { includeDisconnected?: boolean };
 const FIELD_KEY = /^[a-z][a-z0-9_]*$/;
 
 function fail(path: string, message: string): never {
-  throw new AppError('invalid_rule', `${path || '(root)'}: ${message}`, { path: path || '' });
+  throw invalidRule(path, message);
 }
 
 const join = (path: string, seg: string | number) =>
@@ -199,6 +199,24 @@ function parseField(v: unknown, path: string): FieldCondition {
   }
   if (v.value === undefined) fail(join(path, 'value'), `${op} needs a value`);
   return { key, op, value: check(valueSchema, v.value, join(path, 'value')) } as FieldCondition;
+}
+
+/** The custom field keys a parsed rule names, each with the path of its `key` (as parseRule names paths). */
+export function fieldKeysOf(rule: RuleNode): Array<{ key: string; path: string }> {
+  const out: Array<{ key: string; path: string }> = [];
+  const walk = (n: RuleNode, path: string) => {
+    if ('all' in n) n.all.forEach((c, i) => walk(c, join(join(path, 'all'), i)));
+    else if ('any' in n) n.any.forEach((c, i) => walk(c, join(join(path, 'any'), i)));
+    else if ('not' in n) walk(n.not, join(path, 'not'));
+    else if ('field' in n) out.push({ key: n.field.key, path: join(join(path, 'field'), 'key') });
+  };
+  walk(rule, '');
+  return out;
+}
+
+/** An invalid_rule error at `path` (the rule's own checks use it; so do checks against the corp's data). */
+export function invalidRule(path: string, message: string): AppError {
+  return new AppError('invalid_rule', `${path || '(root)'}: ${message}`, { path: path || '' });
 }
 
 /** Validates a rule; throws AppError('invalid_rule') whose message starts with the bad path. */

@@ -1,8 +1,9 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
 import { conflict, notFound } from '../lib/errors';
 import { compileRule, type CompileOptions } from './compile';
-import { parseRule, type SegmentRule } from './rules';
+import { fieldKeysOf, invalidRule, parseRule, type SegmentRule } from './rules';
 import { segmentMembers, segments } from './schema';
 
 export type SegmentRow = typeof segments.$inferSelect;
@@ -12,15 +13,40 @@ export interface Preview {
   sample: Array<{ externalUserId: string; name: string }>;
 }
 
-/** Count and a sample (first by external_user_id) of who a rule matches, in one query. */
+/**
+ * Parses a rule and checks it against the corp: every field condition must
+ * name a live custom field. Without this a mistyped key silently matches no
+ * one (or, under `not` / `neq` / `notSet`, everyone). Used for every rule a
+ * caller hands in (preview, create, update); stored rules are only re-parsed,
+ * so archiving a field later does not break a saved segment.
+ */
+export async function validateRule(ex: Executor, corpId: string, json: unknown): Promise<SegmentRule> {
+  const rule = parseRule(json);
+  const used = fieldKeysOf(rule);
+  if (used.length === 0) return rule;
+  const rows = rowsOf<{ key: string; archived: boolean }>(await ex.execute(sql`
+    select key, bool_and(archived_at is not null) as archived from custom_fields
+    where corp_id = ${corpId} and key = any(${textArray([...new Set(used.map((u) => u.key))])})
+    group by key`));
+  const fields = new Map(rows.map((r) => [r.key, r.archived]));
+  for (const { key, path } of used) {
+    const archived = fields.get(key);
+    if (archived === undefined) throw invalidRule(path, `unknown custom field ${JSON.stringify(key)}`);
+    if (archived) throw invalidRule(path, `custom field ${JSON.stringify(key)} is archived`);
+  }
+  return rule;
+}
+
+/** Count and a sample (first by external_user_id) of who a rule matches, in one query; the rule is validated first (400 invalid_rule). */
 export async function previewSegment(
   db: Executor,
   corpId: string,
-  rule: SegmentRule,
+  ruleJson: unknown,
   now: Date,
   sampleSize = 10,
   opts: CompileOptions = {},
 ): Promise<Preview> {
+  const rule = await validateRule(db, corpId, ruleJson);
   const matched = compileRule(corpId, rule, now, opts);
   // JIT compilation costs a few hundred ms and buys nothing for a count over indexed EXISTS probes.
   const res = await db.transaction(async (tx) => {
@@ -57,7 +83,7 @@ function isUniqueViolation(err: unknown): boolean {
 const nameTaken = (name: string) => conflict(`a segment named ${JSON.stringify(name)} already exists`);
 
 export async function createSegment(db: Executor, corpId: string, input: SegmentInput, createdBy: string, now: Date): Promise<SegmentRow> {
-  const rule = parseRule(input.rule);
+  const rule = await validateRule(db, corpId, input.rule);
   const rows = await db
     .insert(segments)
     .values({ corpId, name: input.name, description: input.description ?? null, rule, createdBy, createdAt: now, updatedAt: now })
@@ -86,7 +112,7 @@ export async function updateSegment(
   const set: Partial<typeof segments.$inferInsert> = { updatedAt: now };
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
-  if (patch.rule !== undefined) set.rule = parseRule(patch.rule);
+  if (patch.rule !== undefined) set.rule = await validateRule(db, corpId, patch.rule);
   try {
     const rows = await db.update(segments).set(set).where(and(eq(segments.corpId, corpId), eq(segments.id, id))).returning();
     if (!rows[0]) throw notFound(`segment ${id}`);

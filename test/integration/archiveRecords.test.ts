@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { recordInteractionsFor, remindDueFollowUps, stageChanges, interactions } from '../../src/archive';
-import { applyRelations, endRelation, upsertContacts } from '../../src/ledger';
+import { applyRelations, employees, endRelation, upsertContacts } from '../../src/ledger';
 import { appMessages } from '../../src/notify';
 import type { Service } from '../../src/service';
 import type { WeComEvent } from '../../src/wecom/callback/events';
@@ -15,6 +15,8 @@ beforeAll(async () => {
   const config = testConfig();
   corpId = config.corpId;
   service = await startTestService(database, config);
+  // Follow-up authors must be employees the ledger knows.
+  await database.db.insert(employees).values(['rep_a', 'rep_b', 'rep_r1', 'rep_r2', 'rep_c1', 'rep_c2', 'rep_c3', 'rep_t1'].map((userId) => ({ corpId, userId, name: userId })));
 });
 afterAll(async () => {
   await service.stop();
@@ -155,6 +157,24 @@ describe('follow-ups', () => {
 
     // The later one comes due: one more message, for it alone.
     expect(await remindDueFollowUps(database.db, corpId, new Date(now.getTime() + 25 * HOUR))).toEqual({ reps: 1, notes: 1 });
+  });
+
+  it('refuses an author who is not an employee (400 unknown_employee) or has left (400 employee_departed), and records nothing', async () => {
+    const c = await customer('Author Check');
+    await database.db.insert(employees).values({ corpId, userId: 'rep_gone', name: 'Gone', status: 'departed', departedAt: new Date() });
+    const note = (body: Record<string, unknown>) => call('POST', `/api/contacts/${c}/follow-ups`, { channel: 'phone', content: 'called', ...body });
+
+    const stranger = await note({ userId: 'not_a_rep' });
+    expect(stranger).toEqual({ status: 400, body: { error: { code: 'unknown_employee', message: 'userId: not_a_rep is not an employee of this corp', details: { userId: 'not_a_rep' } } } });
+    // Without userId the caller is the author: the admin token is nobody's employee account.
+    expect((await note({})).body.error).toMatchObject({ code: 'unknown_employee', message: expect.stringContaining('admin') });
+    const departed = await note({ userId: 'rep_gone', at: new Date(Date.now() - 30 * 24 * HOUR).toISOString() });
+    expect(departed.status).toBe(400);
+    expect(departed.body.error).toMatchObject({ code: 'employee_departed', message: expect.stringContaining('rep_gone') });
+    expect((await call('GET', `/api/contacts/${c}/follow-ups`)).body.items).toEqual([]);
+
+    expect((await note({ userId: 'rep_a' })).status).toBe(201);
+    expect((await call('GET', `/api/contacts/${c}/follow-ups`)).body.items.map((f: any) => f.userId)).toEqual(['rep_a']);
   });
 });
 

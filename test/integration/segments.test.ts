@@ -302,6 +302,46 @@ describe('segments over HTTP', () => {
     expect(res.body.error.message).toMatch(/^all\[2\]\.field\.op: /);
   });
 
+  it('refuses a field condition on an unknown or archived custom field, naming the path: on preview, create and update alike', async () => {
+    const unknownField = { all: [{ stage: { in: ['new'] } }, { not: { field: { key: 'citty', op: 'eq', value: 'Shanghai' } } }] };
+    const expectUnknown = (res: { status: number; body: any }) => {
+      expect(res.status).toBe(400);
+      expect(res.body.error).toEqual({ code: 'invalid_rule', message: 'all[1].not.field.key: unknown custom field "citty"', details: { path: 'all[1].not.field.key' } });
+    };
+    expectUnknown(await call('POST', '/api/segments/preview', { rule: unknownField }));
+    expectUnknown(await call('POST', '/api/segments', { name: 'Typo', rule: unknownField }));
+    const archived = await call('POST', '/api/segments/preview', { rule: { field: { key: 'old', op: 'isSet' } } });
+    expect(archived.status).toBe(400);
+    expect(archived.body.error).toMatchObject({ code: 'invalid_rule', message: 'field.key: custom field "old" is archived', details: { path: 'field.key' } });
+    // Another corp's field is no field of this one.
+    await exec(sql`insert into custom_fields (corp_id, key, label, type) values (${otherCorp}, 'other_only', 'x', 'text')`);
+    expect((await call('POST', '/api/segments/preview', { rule: { field: { key: 'other_only', op: 'isSet' } } })).body.error.code).toBe('invalid_rule');
+
+    const saved = await call('POST', '/api/segments', { name: 'Shanghai', rule: { field: { key: 'city', op: 'eq', value: 'Shanghai' } } });
+    expect(saved.status).toBe(201);
+    expectUnknown(await call('PUT', `/api/segments/${saved.body.id}`, { rule: unknownField }));
+    expect((await call('GET', `/api/segments/${saved.body.id}`)).body.rule).toEqual({ field: { key: 'city', op: 'eq', value: 'Shanghai' } });
+    expect((await call('POST', '/api/segments/preview', { rule: { field: { key: 'city', op: 'eq', value: 'Shanghai' } } })).body.count).toBe(1);
+    expect((await call('GET', '/api/segments')).body.items.map((x: any) => x.name)).not.toContain('Typo');
+    expect((await call('DELETE', `/api/segments/${saved.body.id}`)).status).toBe(200);
+  });
+
+  it('documents rule as required on create and preview, as the server requires it', async () => {
+    const doc = (await call('GET', '/api/openapi.json')).body;
+    for (const path of ['/api/segments', '/api/segments/preview']) {
+      const schema = doc.paths[path].post.requestBody.content['application/json'].schema;
+      expect(schema.required).toContain('rule');
+      expect(schema.properties.rule).toMatchObject({ type: 'object' });
+    }
+    expect(doc.paths['/api/segments/{id}'].put.requestBody.content['application/json'].schema.required ?? []).not.toContain('rule');
+    // …and the server agrees: without a rule both answer 400.
+    for (const [path, body] of [['/api/segments', { name: 'No rule' }], ['/api/segments/preview', {}]] as const) {
+      const res = await call('POST', path, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/^rule: /);
+    }
+  });
+
   it('creates, lists, updates, materialises, pages members and deletes', async () => {
     const created = await call('POST', '/api/segments', { name: 'Tagged t1', description: 'has t1', rule: { tag: { hasAny: ['t1'] } } });
     expect(created.status).toBe(201);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
-import { channelStats, recoverContent, warmWelcomeMedia } from '../../src/touchpoints';
+import { createLogger } from '../../src/lib/logger';
+import { channelByState, channelStats, recoverContent, sendWelcome, warmWelcomeMedia } from '../../src/touchpoints';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
 import { getTestDb } from '../helpers/db';
 import { auth, eventually, getJson } from '../helpers/service';
@@ -31,6 +32,7 @@ describe('touchpoint content', () => {
   const reps = () => w.sim.truth().employees.filter((e) => e.customerContact && e.status === 1 && !e.consoleWelcome).map((e) => e.userid).sort();
   const nameOf = (userid: string) => w.sim.truth().employees.find((e) => e.userid === userid)!.name;
   const welcomeFor = (code: string) => w.sim.welcomeMessages.filter((m) => (m.body as any).welcome_code === code);
+  const customerNameOf = (externalUserId: string) => w.sim.truth().customers.find((c) => c.external_userid === externalUserId)!.name;
 
   beforeAll(async () => {
     w = await startWorld(database, { seed: 83 });
@@ -167,8 +169,9 @@ describe('touchpoint content', () => {
     expect(added.welcomeCode).toEqual(expect.any(String));
     await settle(w);
     const [sent] = await eventually(async () => { const m = welcomeFor(added.welcomeCode!); return m.length ? m : undefined; });
-    // A brand-new customer: the ledger has no name yet, so the fallback.
-    expect(sent!.body).toMatchObject({ text: { content: `你好 朋友，我是${nameOf(added.userid)}。` } });
+    // A brand-new customer: not in the ledger yet, so the name is read from WeCom within the code's window.
+    const customerName = customerNameOf(added.externalUserId);
+    expect(sent!.body).toMatchObject({ text: { content: `你好 ${customerName}，我是${nameOf(added.userid)}。` } });
     const [image, link] = (sent!.body as any).attachments;
     expect(link).toEqual({ msgtype: 'link', link: { title: 'Our catalogue', url: 'https://example.test/c' } });
     const mediaId = image.image.media_id;
@@ -182,9 +185,12 @@ describe('touchpoint content', () => {
       where r.corp_id = ${w.corpId} and r.user_id = ${added.userid} and r.external_user_id = ${added.externalUserId} and t.tag_id = ${tag}`)).length === 1);
 
     const sends = (await getJson(`${base}/api/welcome-sends?externalUserId=${added.externalUserId}`)).body.items;
-    expect(sends).toEqual([expect.objectContaining({ status: 'sent', channelId: ch.id, templateId: tpl.id, state: ch.state, missing: ['customer.name'], attachmentTypes: ['image', 'link'] })]);
+    expect(sends).toEqual([expect.objectContaining({
+      status: 'sent', channelId: ch.id, templateId: tpl.id, state: ch.state, attachmentTypes: ['image', 'link'],
+      missing: [], filled: ['customer.name', 'rep.name'], customerLookup: 'wecom', customerLookupError: null,
+    })]);
     const timeline = (await getJson(`${base}/api/contacts/${added.externalUserId}/timeline`)).body.items;
-    expect(timeline.find((e: any) => e.source === 'welcome')).toMatchObject({ kind: 'welcome', userId: added.userid, detail: { channelId: ch.id, content: `你好 朋友，我是${nameOf(added.userid)}。` } });
+    expect(timeline.find((e: any) => e.source === 'welcome')).toMatchObject({ kind: 'welcome', userId: added.userid, detail: { channelId: ch.id, content: `你好 ${customerName}，我是${nameOf(added.userid)}。` } });
 
     // A second customer reuses the cached media_id (uploaded < 2.5 days ago).
     const second = w.sim.customerAddsRepViaWay({ configId: ch.configId });
@@ -233,6 +239,57 @@ describe('touchpoint content', () => {
     const plain = w.sim.customerAddsRep({ userid: rep! });
     await settle(w);
     await eventually(async () => welcomeFor(plain.welcomeCode!).length === 1);
+  });
+
+  it('a new customer is welcomed by name read from WeCom; a failed, late or untried read sends the fallback and the row says why', async () => {
+    const [, repB] = reps();
+    const tpl = (await post('/api/templates', { name: 'By name', kind: 'welcome', text: '{{customer.name|朋友}}您好，我是{{rep.name}}。' })).body;
+    const ch = (await post('/api/channels', { name: 'By name', userIds: [repB], welcomeTemplateId: tpl.id })).body;
+    const sendsOf = async (externalUserId: string) => (await getJson(`${base}/api/welcome-sends?externalUserId=${externalUserId}`)).body.items;
+    const sentText = async (code: string) => {
+      const [m] = await eventually(async () => { const found = welcomeFor(code); return found.length ? found : undefined; });
+      return (m!.body as any).text.content as string;
+    };
+
+    const named = w.sim.customerAddsRepViaWay({ configId: ch.configId });
+    await settle(w);
+    expect(await sentText(named.welcomeCode!)).toBe(`${customerNameOf(named.externalUserId)}您好，我是${nameOf(repB!)}。`);
+    expect(await sendsOf(named.externalUserId)).toEqual([expect.objectContaining({ status: 'sent', filled: ['customer.name', 'rep.name'], missing: [], customerLookup: 'wecom' })]);
+
+    // WeCom refuses the read (the ledger's own read, right after, succeeds): the fallback, and why.
+    w.sim.injectFault({ api: 'externalcontact/get', errcode: 40096, count: 1 });
+    const refused = w.sim.customerAddsRepViaWay({ configId: ch.configId });
+    await settle(w);
+    expect(await sentText(refused.welcomeCode!)).toBe(`朋友您好，我是${nameOf(repB!)}。`);
+    const [row] = await sendsOf(refused.externalUserId);
+    expect(row).toMatchObject({ status: 'sent', filled: ['rep.name'], missing: ['customer.name'], customerLookup: 'failed', customerLookupError: expect.stringContaining('40096') });
+    expect(row.customerLookupError).not.toContain(customerNameOf(refused.externalUserId));
+    expect(await q(sql`select name from external_contacts where corp_id = ${w.corpId} and external_user_id = ${refused.externalUserId}`))
+      .toEqual([{ name: customerNameOf(refused.externalUserId) }]);
+
+    // The read does not answer within its budget: the send does not wait for it.
+    const direct = async (createTime: number, deps: { profileBudgetMs?: number } = {}) => {
+      const add = w.sim.customerAddsRepViaWay({ configId: ch.configId, deliver: 'drop' });
+      const event = {
+        kind: 'external_contact' as const, changeType: 'add_external_contact' as const, userId: add.userid, externalUserId: add.externalUserId,
+        state: add.state, welcomeCode: add.welcomeCode!, createTime, toUserName: w.corpId, fromUserName: 'sys',
+      };
+      const ctx = { corpId: w.corpId, eventId: 0, log: createLogger('silent') };
+      const channel = await channelByState(database.db, w.corpId, add.state);
+      expect(await sendWelcome({ db: database.db, client: w.service.client, ...deps }, ctx, event, channel)).toBe('sent');
+      return add;
+    };
+    w.sim.injectFault({ api: 'externalcontact/get', latencyMs: 2_000, count: 1 });
+    const late = await direct(Math.floor(Date.now() / 1000), { profileBudgetMs: 50 });
+    expect(await sentText(late.welcomeCode!)).toBe(`朋友您好，我是${nameOf(repB!)}。`);
+    expect(await sendsOf(late.externalUserId)).toEqual([expect.objectContaining({ customerLookup: 'timed_out', customerLookupError: 'no answer within 50 ms', missing: ['customer.name'] })]);
+
+    // Most of the code's 20 s already gone: no read at all, straight to the send.
+    const gets = w.sim.calls.count('externalcontact/get');
+    const hurried = await direct(Math.floor(Date.now() / 1000) - 15);
+    expect(w.sim.calls.count('externalcontact/get')).toBe(gets);
+    expect(await sentText(hurried.welcomeCode!)).toBe(`朋友您好，我是${nameOf(repB!)}。`);
+    expect(await sendsOf(hurried.externalUserId)).toEqual([expect.objectContaining({ customerLookup: 'no_time', filled: ['rep.name'], missing: ['customer.name'] })]);
   });
 
   it('the same add delivered twice, or a second event with the same WelcomeCode, sends once', async () => {

@@ -44,6 +44,7 @@ export function presentWelcomeSend(w: WelcomeSendRow) {
   return {
     id: w.id, userId: w.userId, externalUserId: w.externalUserId, state: w.state, channelId: w.channelId, templateId: w.templateId,
     status: w.status, errcode: w.errcode, error: w.error, content: w.content, attachmentTypes: w.attachmentTypes, missing: w.missing,
+    filled: w.filled, customerLookup: w.customerLookup, customerLookupError: w.customerLookupError,
     createdAt: w.createdAt.toISOString(), finishedAt: iso(w.finishedAt),
   };
 }

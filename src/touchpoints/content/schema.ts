@@ -133,6 +133,14 @@ export const channels = pgTable(
 /** sending (recorded before the call) → sent | failed (errcode) | unknown (no outcome recorded); skipped | expired never call. */
 export type WelcomeSendStatus = 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped' | 'expired';
 
+/**
+ * Where a welcome's customer variables came from: not_needed (the template uses none), ledger (it knew
+ * them all), wecom (externalcontact/get within the code's window); or why they fell back: failed (the
+ * read failed), timed_out (no answer within the budget), no_time (too little of the code's 20 s left to try).
+ */
+export const CUSTOMER_LOOKUPS = ['not_needed', 'ledger', 'wecom', 'failed', 'timed_out', 'no_time'] as const;
+export type CustomerLookup = (typeof CUSTOMER_LOOKUPS)[number];
+
 /** One row per WelcomeCode: the record that makes send_welcome_msg happen at most once per code. */
 export const welcomeSends = pgTable(
   'welcome_sends',
@@ -155,8 +163,14 @@ export const welcomeSends = pgTable(
     content: text('content'),
     /** Attachment types sent (no media ids: they expire). */
     attachmentTypes: text('attachment_types').array().notNull().default(sql`'{}'::text[]`),
-    /** Variables that had no value. */
+    /** Variables that had no value (their fallback was sent). */
     missing: text('missing').array().notNull().default(sql`'{}'::text[]`),
+    /** Variables that had a value. Null on rows that never rendered (skipped, expired) and rows from before this column. */
+    filled: text('filled').array(),
+    /** How the customer variables were looked up (CustomerLookup); null when nothing was rendered. */
+    customerLookup: text('customer_lookup').$type<CustomerLookup>(),
+    /** Why the WeCom read did not fill them (errcode or timeout; never the customer's data). */
+    customerLookupError: text('customer_lookup_error'),
     createdAt: ts('created_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
   },

@@ -9,9 +9,9 @@ import { wecomAttachments } from './attachments';
 import { channelByState, type ChannelRow } from './channels';
 import { outcomeUnknown } from './failures';
 import { getMedia, wecomMediaId } from './media';
-import { renderTemplate } from './render';
+import { CUSTOMER_VARIABLES, renderTemplate, templateVariables, type RenderVars } from './render';
 import { renderVarsFor } from './renderVars';
-import { welcomeSends, type WelcomeSendStatus } from './schema';
+import { welcomeSends, type CustomerLookup, type WelcomeSendStatus } from './schema';
 import { getWelcomeSettings } from './settings';
 import { getTemplate, type TemplateRow } from './templates';
 
@@ -24,11 +24,72 @@ const SEND_TRIES = 3;
 const RETRY_WITHIN_MS = 15_000;
 /** WeCom: the code was already used (by us, or by another app) / the pair already chatted. */
 const ALREADY_USED = 41051;
+/** The longest the customer read (externalcontact/get) may take: the add event carries no profile. */
+export const PROFILE_BUDGET_MS = 3_000;
+/** Of the code's 20 s, what the read must leave for attachments and the send (with its tries). */
+const SEND_RESERVE_MS = 8_000;
 
 export interface WelcomeDeps {
   db: Db;
   client: WeComClient;
   now?: () => Date;
+  /** Cap on the customer read (default PROFILE_BUDGET_MS). */
+  profileBudgetMs?: number;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** `p`, or TIMED_OUT after `ms`. A late outcome of `p` is dropped: the caller has moved on. */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(resolve, ms, TIMED_OUT); });
+  p.catch(() => undefined);
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type CustomerKey = keyof NonNullable<RenderVars['customer']>;
+const customerKey = (path: string) => path.slice('customer.'.length) as CustomerKey;
+
+interface WelcomeVars {
+  vars: RenderVars;
+  lookup: CustomerLookup;
+  lookupError?: string;
+}
+
+/**
+ * The variables for one add: rep and known customers from the ledger. A new
+ * customer is not in the ledger yet (its own handler reads them after us),
+ * so when the template asks for customer variables the ledger lacks, they are
+ * read from WeCom within a budget that leaves the send its share of the
+ * code's 20 s. A failed or late read leaves them to their fallbacks.
+ */
+async function welcomeVars(d: WelcomeDeps, corpId: string, e: ExternalContactEvent, template: TemplateRow, now: () => Date): Promise<WelcomeVars> {
+  const vars = await renderVarsFor(d.db, corpId, { externalUserId: e.externalUserId, userId: e.userId });
+  const wanted = templateVariables(template).filter((v) => (CUSTOMER_VARIABLES as readonly string[]).includes(v));
+  if (wanted.length === 0) return { vars, lookup: 'not_needed' };
+  if (wanted.every((v) => vars.customer?.[customerKey(v)])) return { vars, lookup: 'ledger' };
+
+  const codeExpiresAt = (e.createTime ? e.createTime * 1000 : now().getTime()) + WELCOME_CODE_TTL_MS;
+  const budget = Math.min(d.profileBudgetMs ?? PROFILE_BUDGET_MS, codeExpiresAt - SEND_RESERVE_MS - now().getTime());
+  if (budget <= 0) return { vars, lookup: 'no_time' };
+  try {
+    const detail = await within(d.client.customers.get(e.externalUserId), budget);
+    if (detail === TIMED_OUT) return { vars, lookup: 'timed_out', lookupError: `no answer within ${budget} ms` };
+    const c = detail.external_contact;
+    const remark = detail.follow_user.find((f) => f.userid === e.userId)?.remark;
+    // WeCom's values are the current ones; the ledger's stay where WeCom has none.
+    vars.customer = {
+      ...vars.customer,
+      ...(c.name ? { name: c.name } : {}), ...(c.corp_name ? { corpName: c.corp_name } : {}), ...(remark ? { remark } : {}),
+    };
+    return { vars, lookup: 'wecom' };
+  } catch (err) {
+    return { vars, lookup: 'failed', lookupError: errorMessage(err).slice(0, 300) };
+  }
 }
 
 /** A live template, or undefined. */
@@ -41,7 +102,9 @@ async function usable(db: Db, corpId: string, id: number | null | undefined): Pr
 /**
  * Sends the welcome message for one add at most once per WelcomeCode. The
  * template is the channel's (by the add's state), else the corp default, else
- * none. A welcome_sends row keyed by the code is committed (`sending`) before
+ * none; its customer variables come from the ledger, else from a bounded
+ * WeCom read (welcomeVars), and the row records what each variable became.
+ * A welcome_sends row keyed by the code is committed (`sending`) before
  * send_welcome_msg and settled after; a rerun finds the row and does not call.
  * Within one run an unclear failure is tried again while the code may still
  * be valid: WeCom takes a code once, so a repeat cannot send twice.
@@ -74,8 +137,18 @@ export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: Extern
     return 'expired';
   }
 
-  // Customers new to the ledger have no name yet: their variables fall back.
-  const rendered = renderTemplate(template, await renderVarsFor(db, corpId, { externalUserId: e.externalUserId, userId: e.userId }));
+  const { vars, lookup, lookupError } = await welcomeVars(d, corpId, e, template, now);
+  const rendered = renderTemplate(template, vars);
+  // What each variable became, on every row that rendered: auditable after the fact.
+  const audit = {
+    missing: rendered.missing,
+    filled: templateVariables(template).filter((v) => !rendered.missing.includes(v)),
+    customerLookup: lookup,
+    customerLookupError: lookupError ?? null,
+  };
+  if (lookup === 'failed' || lookup === 'timed_out' || lookup === 'no_time') {
+    ctx.log.info({ lookup, error: lookupError }, 'welcome: customer variables fell back'); // WeCom error texts carry no customer data
+  }
   let attachments: Attachment[] = [];
   let attachmentError: string | undefined;
   try {
@@ -86,10 +159,10 @@ export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: Extern
   }
   const content = rendered.text.trim() ? rendered.text : '';
   if (!content && attachments.length === 0) {
-    await record('failed', { error: attachmentError ?? 'nothing to send', finishedAt: now() });
+    await record('failed', { ...audit, error: attachmentError ?? 'nothing to send', finishedAt: now() });
     return 'failed';
   }
-  const id = await record('sending', { content, attachmentTypes: attachments.map((a) => a.msgtype), missing: rendered.missing });
+  const id = await record('sending', { ...audit, content, attachmentTypes: attachments.map((a) => a.msgtype) });
   if (id === undefined) return 'already'; // another worker recorded this code first
 
   const started = Date.now();

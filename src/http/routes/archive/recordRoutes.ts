@@ -75,7 +75,7 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   // ---------------------------------------------------------------- follow-ups
   api.route({
     method: 'post', path: '/api/contacts/:externalUserId/follow-ups', status: 201, tags: ['archive'],
-    summary: 'Record a follow-up; with nextFollowUpAt its rep gets a reminder when due',
+    summary: 'Record a follow-up; with nextFollowUpAt its rep gets a reminder when due. userId (default: the caller) must be a current employee: 400 unknown_employee / employee_departed',
     params: CustomerParams, body: CreateFollowUp, response: FollowUpView,
     async handler({ params, body, actor }) {
       const row = await addFollowUp(d.db, d.corpId, {

@@ -52,7 +52,7 @@ export const FieldValues = z.object({
 // ---------------------------------------------------------------- follow-ups
 
 export const CreateFollowUp = z.object({
-  /** The rep who followed up (default: the caller). */
+  /** The rep who followed up (default: the caller): an employee of the corp who has not left. */
   userId: userId.optional(),
   at: isoDateTime.optional(),
   channel: z.enum(FOLLOW_UP_CHANNELS),

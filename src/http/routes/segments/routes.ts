@@ -2,7 +2,7 @@ import type { Db } from '../../../db/connection';
 import { AppError, notFound } from '../../../lib/errors';
 import type { Config } from '../../../lib/config';
 import {
-  createSegment, deleteSegment, getSegment, listSegments, materialiseSegment, membersOf, parseRule, previewSegment, updateSegment,
+  createSegment, deleteSegment, getSegment, listSegments, materialiseSegment, membersOf, previewSegment, updateSegment,
 } from '../../../segments';
 import type { WeComClient } from '../../../wecom/client';
 import type { Actor, ApiRouter } from '../../apiRouter';
@@ -34,10 +34,10 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
 
   api.route({
     method: 'post', path: '/api/segments/preview', tags: ['segments'],
-    summary: 'How many customers a rule matches now, with a sample (400 invalid_rule names the bad path)',
+    summary: 'How many customers a rule matches now, with a sample (400 invalid_rule names the bad path, e.g. an unknown custom field)',
     body: PreviewBody, response: PreviewView,
     handler: ({ body }) =>
-      previewSegment(d.db, d.corpId, parseRule(body.rule), new Date(), body.sampleSize, { includeDisconnected: body.includeDisconnected }),
+      previewSegment(d.db, d.corpId, body.rule, new Date(), body.sampleSize, { includeDisconnected: body.includeDisconnected }),
   });
 
   api.route({

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 
-/** The rule is validated by the segments capability (parseRule), which names the bad path; here it is any JSON. */
+/**
+ * The rule's grammar is validated by the segments capability (parseRule),
+ * which names the bad path; here it is any JSON object. Not z.unknown():
+ * zod-to-openapi marks a property optional when its schema accepts
+ * `undefined`, which z.unknown() does, while zod's object still requires the
+ * key, so the document said optional what the server refused.
+ */
 const Rule = z
-  .unknown()
+  .record(z.string(), z.unknown())
   .describe(
     'A segment rule: { all: [...] } | { any: [...] } | { not: rule } or one condition (tag, stage, tier, score, field, owner, department, channel, inGroup, lastOrder, lastInteraction, added, orderCount, totalSpend). The root may carry includeDisconnected: true.',
   );

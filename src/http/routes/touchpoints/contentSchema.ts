@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNEL_USERS_MAX, MEDIA_MAX_BYTES, MEDIA_TYPES, TEMPLATE_KINDS } from '../../../touchpoints';
+import { CHANNEL_USERS_MAX, CUSTOMER_LOOKUPS, MEDIA_MAX_BYTES, MEDIA_TYPES, TEMPLATE_KINDS } from '../../../touchpoints';
 
 /**
  * Shapes only: byte limits, media references, variables, reps and tags are
@@ -203,7 +203,13 @@ export const WelcomeSendView = z.object({
   error: z.string().nullable(),
   content: z.string().nullable(),
   attachmentTypes: z.array(z.string()),
+  /** Variables that had no value: their fallback was sent. */
   missing: z.array(z.string()),
+  /** Variables that had a value (null when nothing was rendered). */
+  filled: z.array(z.string()).nullable(),
+  /** Where the customer variables came from, or why they fell back. */
+  customerLookup: z.enum(CUSTOMER_LOOKUPS).nullable(),
+  customerLookupError: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });
