@@ -69,6 +69,13 @@ export async function importOrdersCsv(
 
   try {
     for await (const rec of readCsv(counted())) {
+      if ('tooLong' in rec) {
+        if (!header) throw new CsvImportError(`line ${rec.line}: the header is longer than ${rec.maxChars} characters`);
+        result.rows++;
+        batch.push({ line: rec.line, row: undefined, error: `row: longer than ${rec.maxChars} characters (skipped up to the next line break)` });
+        if (batch.length >= CSV_BATCH) await flush();
+        continue;
+      }
       if (!header) {
         header = rec.fields.map((f) => f.trim().toLowerCase());
         const missing = CSV_HEADER.filter((h) => !header!.includes(h));

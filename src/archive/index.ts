@@ -6,7 +6,7 @@ export { openComplaint, resolveComplaint, getComplaint, listComplaints, timeToRe
 export { refreshOrderFacts } from './orderFacts';
 export { importOrders, validateOrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type RejectedRow } from './orders';
 export { importOrdersCsv, CsvImportError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult } from './importOrdersCsv';
-export { readCsv, CsvSyntaxError, type CsvRecord } from './csv';
+export { readCsv, CsvSyntaxError, MAX_RECORD_CHARS, type CsvRecord, type CsvOversizeRecord, type ReadCsvOptions } from './csv';
 export { registerArchiveHandlers, recordInteractionsFor, interactionsOf, INTERACTION_KEYS, type InteractionKind } from './interactions';
 export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, type TimelineSource } from './timeline';
 export { assertCustomer } from './customers';
