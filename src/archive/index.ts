@@ -5,7 +5,7 @@ export { addFollowUp, listFollowUps, remindDueFollowUps, FOLLOW_UP_CHANNELS, REM
 export { openComplaint, resolveComplaint, getComplaint, listComplaints, timeToResolveSeconds, type ComplaintRow } from './complaints';
 export { refreshOrderFacts } from './orderFacts';
 export { importOrders, validateOrderRow, OrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type ImportOptions, type RejectedRow, type RejectCode } from './orders';
-export { importOrdersCsv, CsvImportError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult } from './importOrdersCsv';
+export { importOrdersCsv, CsvImportError, CsvSubmitError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult, type CsvRejectedLine, type SubmitOrders } from './importOrdersCsv';
 export { readCsv, CsvSyntaxError, MAX_RECORD_CHARS, type CsvRecord, type CsvOversizeRecord, type ReadCsvOptions } from './csv';
 export { registerArchiveHandlers, recordInteractionsFor, interactionsOf, INTERACTION_KEYS, type InteractionKind } from './interactions';
 export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, type TimelineSource } from './timeline';
