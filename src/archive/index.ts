@@ -4,9 +4,9 @@ export { defineField, listFields, archiveField, setFieldValues, fieldValuesOf, f
 export { addFollowUp, listFollowUps, remindDueFollowUps, FOLLOW_UP_CHANNELS, REMIND_BATCH, type FollowUpChannel, type FollowUpInput, type FollowUpRow } from './followUps';
 export { openComplaint, resolveComplaint, getComplaint, listComplaints, timeToResolveSeconds, type ComplaintRow } from './complaints';
 export { refreshOrderFacts } from './orderFacts';
-export { importOrders, validateOrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type RejectedRow } from './orders';
-export { importOrdersCsv, CsvImportError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult } from './importOrdersCsv';
-export { readCsv, CsvSyntaxError, type CsvRecord } from './csv';
+export { importOrders, validateOrderRow, OrderRow, ORDER_STATUSES, type OrderInput, type OrderStatus, type ImportSummary, type ImportOptions, type RejectedRow, type RejectCode } from './orders';
+export { importOrdersCsv, CsvImportError, CsvSubmitError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult, type CsvRejectedLine, type SubmitOrders } from './importOrdersCsv';
+export { readCsv, CsvSyntaxError, MAX_RECORD_CHARS, type CsvRecord, type CsvOversizeRecord, type ReadCsvOptions } from './csv';
 export { registerArchiveHandlers, recordInteractionsFor, interactionsOf, INTERACTION_KEYS, type InteractionKind } from './interactions';
 export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, type TimelineSource } from './timeline';
 export { assertCustomer } from './customers';

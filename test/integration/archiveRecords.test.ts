@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { recordInteractionsFor, remindDueFollowUps, stageChanges, interactions } from '../../src/archive';
+import { recordInteractionsFor, remindDueFollowUps, stageChanges, interactions, orders } from '../../src/archive';
 import { applyRelations, employees, endRelation, upsertContacts } from '../../src/ledger';
 import { appMessages } from '../../src/notify';
 import type { Service } from '../../src/service';
@@ -232,9 +232,12 @@ describe('complaints', () => {
 });
 
 describe('orders', () => {
+  let buyer: string;
+  beforeAll(async () => (buyer = await customer('Order Buyer')));
   const order = (id: string, over: Record<string, unknown> = {}) => ({
-    externalOrderId: id, externalUserId: 'wmbuyer1', amount: '100.50', currency: 'CNY', orderedAt: '2024-03-01T10:00:00+08:00', status: 'paid', ...over,
+    externalOrderId: id, externalUserId: buyer, amount: '100.50', currency: 'CNY', orderedAt: '2024-03-01T10:00:00+08:00', status: 'paid', ...over,
   });
+  const scoreOf = async (externalUserId: string) => (await call('GET', `/api/scores/${externalUserId}`)).body;
 
   it('are imported idempotently: the same payload twice changes nothing, a changed amount updates', async () => {
     const p = `o${seq++}-`;
@@ -244,7 +247,7 @@ describe('orders', () => {
     // 20 and "20.00" are the same amount.
     payload[1] = order(`${p}2`, { amount: '20.00' });
     payload[0] = order(`${p}1`, { amount: '100.51' });
-    expect((await call('POST', '/api/orders', payload)).body).toEqual({ inserted: 0, updated: 1, unchanged: 2, rejected: [] });
+    expect((await call('POST', '/api/orders', { orders: payload })).body).toEqual({ inserted: 0, updated: 1, unchanged: 2, rejected: [] });
   });
 
   it('keep the good rows and report the bad ones by index', async () => {
@@ -257,15 +260,42 @@ describe('orders', () => {
       order(`${p}4`, { externalUserId: '' }),
       order(`${p}1`, { amount: '3' }),
       order(`${p}5`, { currency: undefined, status: undefined }),
+      order(`${p}6`, { orderedAt: '2024-02-31' }),
     ]);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
-    expect(res.body.rejected.map((r: any) => r.index)).toEqual([1, 2, 3, 4, 5]);
-    expect(res.body.rejected[0].errors).toEqual([expect.stringMatching(/^amount:/)]);
-    expect(res.body.rejected[1].errors).toEqual([expect.stringMatching(/^amount:/), expect.stringMatching(/^orderedAt:/), expect.stringMatching(/^status:/)]);
+    expect(res.body.rejected.map((r: any) => [r.index, r.code])).toEqual([
+      [1, 'invalid_order'], [2, 'invalid_order'], [3, 'invalid_order'], [4, 'invalid_order'], [5, 'duplicate_order'], [7, 'invalid_order'],
+    ]);
+    expect(res.body.rejected[0].errors).toEqual(['amount: "-1" is not a number ≥ 0 with at most 2 decimals']);
+    expect(res.body.rejected[1].errors).toEqual([expect.stringMatching(/^amount:/), expect.stringMatching(/^orderedAt:/), expect.stringMatching(/^status: "lost"/)]);
     expect(res.body.rejected[2].errors).toEqual(['row: must be an object']);
     expect(res.body.rejected[3].errors).toEqual(['externalUserId: required']);
     expect(res.body.rejected[4].errors[0]).toMatch(/more than once/);
+    // A day that does not exist is not read as another day.
+    expect(res.body.rejected[5].errors[0]).toMatch(/^orderedAt: "2024-02-31" is not an ISO-8601 date/);
+  });
+
+  it('of customers the ledger does not know are rejected per row unless allowUnknown; kept ones count once the customer exists', async () => {
+    const p = `u${seq++}-`;
+    const stranger = `wmNOSUCHCUSTOMER${seq++}`;
+    const rows = [order(`${p}1`), order(`${p}2`, { externalUserId: stranger, amount: '30.00' }), order(`${p}3`, { externalUserId: stranger, amount: 'x' })];
+    const strict = await call('POST', '/api/orders', rows);
+    expect(strict.status).toBe(200);
+    expect(strict.body).toMatchObject({ inserted: 1, unchanged: 0 });
+    expect(strict.body.rejected).toEqual([
+      { index: 1, code: 'unknown_customer', errors: [expect.stringContaining(`no customer "${stranger}" in the ledger`)] },
+      { index: 2, code: 'invalid_order', errors: [expect.stringMatching(/^amount:/)] },
+    ]);
+    expect((await database.db.select().from(orders).where(and(eq(orders.corpId, corpId), eq(orders.externalUserId, stranger))))).toEqual([]);
+
+    // Kept on request; the customer appears later (a sync, a callback) and the next recompute counts the order.
+    const kept = await call('POST', '/api/orders', { orders: rows, allowUnknown: true });
+    expect(kept.body).toMatchObject({ inserted: 1, unchanged: 1, rejected: [{ index: 2, code: 'invalid_order' }] });
+    await upsertContacts(database.db, corpId, [{ externalUserId: stranger, name: 'Late Customer' }]);
+    await applyRelations(database.db, corpId, [{ userId: 'rep_a', externalUserId: stranger }], { cause: 'sync' });
+    expect((await call('POST', '/api/scores/recompute')).status).toBe(200);
+    expect(await scoreOf(stranger)).toMatchObject({ frequency: 1, monetary: '30.00' });
   });
 
   it('take a full batch of 5000 in one request, although that is more than the 1 MB other routes accept', async () => {
@@ -280,14 +310,31 @@ describe('orders', () => {
     expect(big.status).toBe(413);
   });
 
-  it('answer 400 for a body that is not an array', async () => {
-    const notArray = await call('POST', '/api/orders', { orders: [] });
+  it('answer 400 for a body that is neither an array nor { orders, allowUnknown }', async () => {
+    const notArray = await call('POST', '/api/orders', { rows: [] });
     expect(notArray.status).toBe(400);
-    expect(notArray.body.error.message).toContain('the body must be a JSON array of orders');
+    expect(notArray.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining('the body must be a JSON array of orders') });
     expect((await call('POST', '/api/orders', '{bad json')).status).toBe(400);
     const tooMany = await call('POST', '/api/orders', Array.from({ length: 5001 }, () => 0));
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toMatch(/at most 5000/);
+    const badFlag = await call('POST', '/api/orders', { orders: [], allowUnknown: 'yes' });
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.body.error.message).toMatch(/allowUnknown/);
+  });
+
+  it('are documented with the row schema the import checks them with', async () => {
+    const doc = (await call('GET', '/api/openapi.json')).body;
+    const body = doc.paths['/api/orders'].post.requestBody.content['application/json'].schema;
+    const arrays = [body, ...(body.anyOf ?? [])].flatMap((s: any) => [s, s.properties?.orders]).filter((s: any) => s?.type === 'array');
+    expect(arrays.length).toBeGreaterThan(0);
+    for (const a of arrays) {
+      expect(a.items).toMatchObject({
+        type: 'object',
+        required: expect.arrayContaining(['externalOrderId', 'externalUserId', 'amount', 'orderedAt']),
+        properties: expect.objectContaining({ status: expect.objectContaining({ enum: ['paid', 'refunded', 'cancelled'], default: 'paid' }) }),
+      });
+    }
   });
 });
 

@@ -134,9 +134,12 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   // ---------------------------------------------------------------- orders
   api.route({
     method: 'post', path: '/api/orders', tags: ['archive'],
-    summary: 'Import orders (JSON array, ≤5000): idempotent by externalOrderId; good rows are kept, bad ones reported by index',
+    summary: 'Import orders (≤5000): idempotent by externalOrderId; good rows are kept, bad ones (and, unless allowUnknown, those of unknown customers) reported by index',
     body: ImportOrdersBody, response: ImportSummary,
-    handler: ({ body }) => importOrders(d.db, d.corpId, body, 'api'),
+    async handler({ body }) {
+      const { orders, allowUnknown } = Array.isArray(body) ? { orders: body, allowUnknown: false } : body;
+      return importOrders(d.db, d.corpId, orders, 'api', { allowUnknown });
+    },
   });
 
   // ---------------------------------------------------------------- timeline

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIELD_TYPES, FOLLOW_UP_CHANNELS } from '../../../archive';
+import { FIELD_TYPES, FOLLOW_UP_CHANNELS, OrderRow } from '../../../archive';
 
 const userId = z.string().min(1).max(64);
 const isoDateTime = z.iso.datetime({ offset: true });
@@ -107,17 +107,44 @@ export const ComplaintListQuery = PageQuery.extend({
 
 export const MAX_ORDERS_PER_REQUEST = 5000;
 /**
- * A JSON array of orders `{ externalOrderId, externalUserId, amount, currency, orderedAt, status, items? }`.
- * Rows are checked one by one (bad ones are reported by index), so the array's elements are not constrained here.
+ * One order. Rows are checked one by one by the archive (bad ones are reported
+ * by index, the good ones kept), so the request schema takes any element; the
+ * document shows the archive's own row schema (OrderRow), generated from it.
  */
-export const ImportOrdersBody = z
-  .array(z.unknown(), { error: (i) => (i.code === 'invalid_type' ? 'the body must be a JSON array of orders' : undefined) })
+const { $schema: _dialect, ...orderRowDocument } = z.toJSONSchema(OrderRow, { io: 'input' });
+const OrderElement = z.unknown().meta(orderRowDocument);
+const OrderArray = z
+  .array(OrderElement, { error: (i) => (i.code === 'invalid_type' ? 'must be a JSON array of orders' : undefined) })
   .max(MAX_ORDERS_PER_REQUEST, `at most ${MAX_ORDERS_PER_REQUEST} orders per request`);
+const ImportOrdersObject = z.object({
+  orders: OrderArray,
+  /** Keep orders of customers the ledger does not know yet (they match once the customer appears); default: reject them. */
+  allowUnknown: z.boolean().default(false),
+}).strict();
+const BODY_SHAPE = 'the body must be a JSON array of orders, or { "orders": [...], "allowUnknown": true }';
+/** A JSON array of orders (unknown customers rejected), or `{ orders, allowUnknown }`. */
+export const ImportOrdersBody = z.union([OrderArray, ImportOrdersObject], {
+  // Name the problem of the form the client meant rather than zod's "Invalid input" for the union.
+  error: (iss) => {
+    if (iss.code !== 'invalid_union') return undefined;
+    const input = iss.input;
+    const branch = Array.isArray(input) ? iss.errors[0] : typeof input === 'object' && input !== null && 'orders' in input ? iss.errors[1] : undefined;
+    const first = branch?.[0];
+    if (!first) return BODY_SHAPE;
+    if (first.code === 'invalid_type' && first.path.length === 0) return BODY_SHAPE;
+    return first.path.length ? `${first.path.join('.')}: ${first.message}` : first.message;
+  },
+});
 export const ImportSummary = z.object({
   inserted: z.number(),
   updated: z.number(),
   unchanged: z.number(),
-  rejected: z.array(z.object({ index: z.number(), errors: z.array(z.string()) })),
+  rejected: z.array(z.object({
+    index: z.number(),
+    /** invalid_order | duplicate_order (the same externalOrderId earlier in the request) | unknown_customer. */
+    code: z.enum(['invalid_order', 'duplicate_order', 'unknown_customer']),
+    errors: z.array(z.string()),
+  })),
 });
 
 // ---------------------------------------------------------------- timeline
