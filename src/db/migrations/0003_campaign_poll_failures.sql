@@ -1,0 +1,1 @@
+ALTER TABLE "campaign_batches" ADD COLUMN "poll_failures" integer DEFAULT 0 NOT NULL;
