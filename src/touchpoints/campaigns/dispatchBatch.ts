@@ -156,7 +156,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
     }
     if (found) {
       d.log?.info({ batchId: b.id, msgid: found }, 'crash lookup: WeCom already has this batch; recorded, not resent');
-      await recordAccepted(db, b, found, [], 'lookup', now, d.settings);
+      await recordAccepted(d, b, found, [], 'lookup', now);
       return;
     }
     // Not in WeCom: safe to send — unless the campaign was cancelled or paused meanwhile (the mark below checks).
@@ -188,7 +188,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
     await callFailed(d, b, err, now);
     return;
   }
-  await recordAccepted(db, b, res.msgid, res.fail_list, 'call', now, d.settings);
+  await recordAccepted(d, b, res.msgid, res.fail_list, 'call', now);
 }
 
 /** The batch was not sent after all: its campaign was cancelled (the batch ends) or paused (it waits), or our lease is gone. */
@@ -265,21 +265,59 @@ async function finishBatch(db: Db, id: number, owner: string, status: 'done' | '
  * one transaction. Keyed on "no msgid yet" rather than on the lease, so an
  * answer is never thrown away; a second writer (which cannot happen while
  * the lease outlasts a call) would find it recorded and change nothing.
+ * A msgid is unique per corp (campaign_batches_msgid): one another batch
+ * already recorded is refused by the database and the batch parked
+ * (refuseDuplicateMsgid) instead of two batches sharing one task's results.
  */
-async function recordAccepted(db: Db, b: BatchRow, msgid: string, failList: string[], source: 'call' | 'lookup', now: Date, s: CampaignSettings): Promise<void> {
-  await db.transaction(async (tx) => {
+async function recordAccepted(d: DispatchDeps, b: BatchRow, msgid: string, failList: string[], source: 'call' | 'lookup', now: Date): Promise<void> {
+  try {
+    await d.db.transaction(async (tx) => {
+      const rows = await tx.execute(sql`
+        update campaign_batches set status = 'waiting', msgid = ${msgid}, msgid_source = ${source}, fail_count = ${failList.length}::int,
+          answered_at = ${now.toISOString()}::timestamptz, locked_until = null, last_error = null,
+          available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
+        where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+      if (rowsOf(rows).length === 0) return;
+      await tx.execute(sql`
+        update campaign_deliveries set
+          status = case when recipient_id = any(${textArray(failList)}) then 'failed' else 'dispatched' end,
+          reason = case when recipient_id = any(${textArray(failList)}) then 'not_sendable' end,
+          final_at = case when recipient_id = any(${textArray(failList)}) then ${now.toISOString()}::timestamptz end
+        where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err, 'campaign_batches_msgid')) throw err;
+    await refuseDuplicateMsgid(d, b, msgid, source, now);
+  }
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e = err as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') return e.constraint === undefined || e.constraint === constraint;
+  }
+  return false;
+}
+
+/**
+ * WeCom answered (or the lookup matched) a msgid another of our batches
+ * already holds — a reset test corp reissuing ids, or a platform fault. The
+ * two tasks' results could not be told apart, so this batch is parked dead
+ * with the reason, its recipients failed `duplicate_msgid`, and an error
+ * logged for an operator: never silently merged into the other batch.
+ */
+async function refuseDuplicateMsgid(d: DispatchDeps, b: BatchRow, msgid: string, source: 'call' | 'lookup', now: Date): Promise<void> {
+  const [holder] = rowsOf<{ id: string | number; campaign_id: string | number }>(await d.db.execute(sql`
+    select id, campaign_id from campaign_batches where corp_id = ${d.corpId} and msgid = ${msgid} and id <> ${b.id} limit 1`));
+  const error = `duplicate_msgid: WeCom answered msgid ${msgid} (${source}), which batch #${holder?.id ?? '?'} of campaign #${holder?.campaign_id ?? '?'} `
+    + 'already recorded; the task was created but its results cannot be told apart';
+  d.log?.error({ batchId: b.id, campaignId: b.campaignId, msgid, holderBatchId: holder ? Number(holder.id) : null }, 'campaign dispatch: WeCom answered a msgid another batch holds; batch parked');
+  await d.db.transaction(async (tx) => {
+    const at = now.toISOString();
     const rows = await tx.execute(sql`
-      update campaign_batches set status = 'waiting', msgid = ${msgid}, msgid_source = ${source}, fail_count = ${failList.length}::int,
-        answered_at = ${now.toISOString()}::timestamptz, locked_until = null, last_error = null,
-        available_at = ${new Date(now.getTime() + s.resultsPollMs).toISOString()}::timestamptz
+      update campaign_batches set status = 'dead', last_error = ${error}, locked_until = null,
+        answered_at = ${at}::timestamptz, final_at = ${at}::timestamptz, dead_at = ${at}::timestamptz
       where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
-    if (rowsOf(rows).length === 0) return;
-    await tx.execute(sql`
-      update campaign_deliveries set
-        status = case when recipient_id = any(${textArray(failList)}) then 'failed' else 'dispatched' end,
-        reason = case when recipient_id = any(${textArray(failList)}) then 'not_sendable' end,
-        final_at = case when recipient_id = any(${textArray(failList)}) then ${now.toISOString()}::timestamptz end
-      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+    if (rowsOf(rows).length) await failDeliveries(tx, b, 'failed', 'duplicate_msgid', now);
   });
 }
 

@@ -2,8 +2,11 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/connection';
 import type { WeComClient } from '../../wecom/client';
 
-/** Slack around our clock when asking WeCom for tasks created "since we started the call" (clock skew, slow answers). */
-const WINDOW_SLACK_MS = 3600_000;
+/**
+ * How much earlier than our recorded `sending_at` WeCom's clock may stamp the
+ * task's create_time (its clock behind ours, our commit before the call left).
+ */
+export const LOOKUP_SKEW_MS = 10 * 60_000;
 /** get_groupmsg_list_v2 spans at most one month. */
 const MAX_SPAN_MS = 30 * 86_400_000;
 
@@ -13,7 +16,7 @@ export interface UnsureBatch {
   sender: string;
   /** The text exactly as we sent (or were about to send) it. */
   text: string;
-  /** When the first call for this batch was started. */
+  /** When the first call for this batch was started (our database's clock). */
   sendingAt: Date;
   /** Recipients of the batch still without a recorded outcome. */
   recipients: ReadonlySet<string>;
@@ -33,24 +36,32 @@ export interface UnsureBatch {
  * recipients differ unless it went to exactly the same people — the same
  * message to the same people, which is what "once" protects. Returns the
  * msgid, or undefined when WeCom has no such task (so sending is safe).
+ *
+ * The window is read on WeCom's clock, since create_time is WeCom's: from
+ * sending_at minus LOOKUP_SKEW_MS, a month at a time (the API's longest span),
+ * each window reaching a month ahead, so whatever WeCom created up to its own
+ * "now" is in it however far its clock has drifted from ours, and however long
+ * the batch waited since sending began (a lookup hours later still finds it).
  */
 export async function findSentTask(ex: Executor, client: WeComClient, b: UnsureBatch, now: Date): Promise<string | undefined> {
-  const end = Math.max(now.getTime(), b.sendingAt.getTime()) + WINDOW_SLACK_MS;
-  const start = Math.max(b.sendingAt.getTime() - WINDOW_SLACK_MS, end - MAX_SPAN_MS);
+  const start = b.sendingAt.getTime() - LOOKUP_SKEW_MS;
   const known = new Set(rowsOf<{ msgid: string }>(await ex.execute(sql`
     select msgid from campaign_batches where corp_id = ${b.corpId} and msgid is not null
       and sending_at >= ${new Date(start - MAX_SPAN_MS).toISOString()}::timestamptz`)).map((r) => r.msgid));
-  let cursor = '';
-  for (let page = 0; page < 10_000; page++) {
-    const res = await client.messages.getGroupmsgListV2({
-      chat_type: b.chatType, start_time: Math.floor(start / 1000), end_time: Math.ceil(end / 1000), filter_type: 2, limit: 100, cursor,
-    });
-    for (const m of res.items) {
-      if (known.has(m.msgid) || (m.text?.content ?? '') !== b.text) continue;
-      if (await isOurs(client, m.msgid, b)) return m.msgid;
+  // Windows follow each other until one starts after our now: the last one still reaches a month past it.
+  for (let from = start; from <= Math.max(now.getTime(), start); from += MAX_SPAN_MS) {
+    let cursor = '';
+    for (let page = 0; page < 10_000; page++) {
+      const res = await client.messages.getGroupmsgListV2({
+        chat_type: b.chatType, start_time: Math.floor(from / 1000), end_time: Math.floor((from + MAX_SPAN_MS) / 1000), filter_type: 2, limit: 100, cursor,
+      });
+      for (const m of res.items) {
+        if (known.has(m.msgid) || (m.text?.content ?? '') !== b.text) continue;
+        if (await isOurs(client, m.msgid, b)) return m.msgid;
+      }
+      if (!res.nextCursor || res.nextCursor === cursor) break;
+      cursor = res.nextCursor;
     }
-    if (!res.nextCursor || res.nextCursor === cursor) return undefined;
-    cursor = res.nextCursor;
   }
   return undefined;
 }

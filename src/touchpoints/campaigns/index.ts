@@ -14,8 +14,8 @@ export {
 export { materialiseOccurrences } from './occurrences';
 export { planNextRun, previewCampaign, type CampaignPreview, type PreviewRow, type RunSummary } from './planRun';
 export { dispatchNextBatch, renderForSender, type DispatchDeps } from './dispatchBatch';
-export { findSentTask, type UnsureBatch } from './findSentTask';
-export { pollResultsOnce, type PollDeps } from './pollResults';
+export { findSentTask, LOOKUP_SKEW_MS, type UnsureBatch } from './findSentTask';
+export { pollResultsOnce, MAX_POLL_FAILURES, POLL_BACKOFF_CAP_S, type PollDeps } from './pollResults';
 export { remindUnconfirmed, REMINDERS_PER_DAY, type RemindDeps } from './remindSenders';
 export { listRuns, listDeliveries, campaignStats, touchpointsOf, type RunRow, type DeliveryView, type CampaignStats, type TouchpointItem } from './queries';
 export {

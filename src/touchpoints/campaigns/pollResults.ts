@@ -3,7 +3,7 @@ import { jsonRows } from '../../db/bulk';
 import { rowsOf, type Db } from '../../db/connection';
 import { errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { isTransient, isWeComError, type WeComClient } from '../../wecom/client';
+import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../../wecom/client';
 import { settleRunsOf } from './campaigns';
 import type { CampaignSettings } from './settings';
 import { campaignBatches } from './schema';
@@ -21,6 +21,16 @@ export interface PollDeps {
 
 type BatchRow = typeof campaignBatches.$inferSelect;
 
+/**
+ * Failed polls in a row after which a msgid WeCom refuses to read is given up
+ * as `unknown`: WeCom forgot it (a reset test corp, a task deleted in the
+ * admin console) or never had it, and asking again changes nothing. With the
+ * doubling backoff below that is about a day of asking.
+ */
+export const MAX_POLL_FAILURES = 12;
+/** Longest wait between two polls of a batch whose polls fail (the backoff doubles from the results poll interval up to this). */
+export const POLL_BACKOFF_CAP_S = 3 * 3600;
+
 /** get_groupmsg_send_result status → delivery status (§4.10): 1 sent, 2 not a friend, 3 over WeCom's receive limit; 0 still waits. */
 const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undefined> = { 1: 'sent', 2: 'not_friend', 3: 'over_limit' };
 
@@ -31,6 +41,7 @@ const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undef
  * no recipient waits; when the confirmation window closes first, the task is
  * cancelled in WeCom (a late send would go unrecorded) and the rest recorded
  * unsent. A cancelled campaign's batches are read once more, then cancelled.
+ * Failed polls back off; a msgid WeCom keeps refusing ends `unknown` (pollFailed).
  */
 export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
   const claimed = rowsOf<{ id: string | number; campaign_status: string }>(await d.db.execute(sql`
@@ -50,14 +61,42 @@ export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
     try {
       await pollBatch(d, b, c.campaign_status === 'cancelled', now);
     } catch (err) {
-      d.log?.warn({ batchId: b.id, err: { message: errorMessage(err) } }, 'campaign results poll failed');
-      await d.db.execute(sql`update campaign_batches set locked_until = null, last_error = ${errorMessage(err).slice(0, 2000)},
-          available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
-        where id = ${b.id} and locked_by = ${d.owner}`);
+      await pollFailed(d, b, err, now);
     }
     await settleRunsOf(d.db, d.corpId, b.campaignId, now, b.runId);
   }
   return claimed.length;
+}
+
+/**
+ * A poll that did not get through: try again after a capped, doubling wait
+ * (computed in SQL from the row's own failure count). A definite refusal
+ * (WeCom answered an errcode that is neither transient nor a rate limit —
+ * an unknown msgid is answered that way) after MAX_POLL_FAILURES failures in
+ * a row settles the batch `unknown`, its waiting recipients with it, so the
+ * stats show it and nobody polls it forever.
+ */
+async function pollFailed(d: PollDeps, b: BatchRow, err: unknown, now: Date): Promise<void> {
+  const message = errorMessage(err).slice(0, 2000);
+  const refused = isWeComError(err) && !isTransient(err) && err.kind !== 'rate_limited';
+  const at = now.toISOString();
+  const settled = await d.db.transaction(async (tx) => {
+    const [row] = rowsOf<{ status: string; poll_failures: number }>(await tx.execute(sql`
+      update campaign_batches set locked_until = null, last_error = ${message}, poll_failures = poll_failures + 1,
+        status = case when ${refused} and poll_failures + 1 >= ${MAX_POLL_FAILURES}::int then 'unknown' else status end,
+        final_at = case when ${refused} and poll_failures + 1 >= ${MAX_POLL_FAILURES}::int then ${at}::timestamptz else final_at end,
+        available_at = now() + make_interval(secs => least(${POLL_BACKOFF_CAP_S}::float8,
+          ${d.settings.resultsPollMs / 1000}::float8 * power(2, least(poll_failures, 30))))
+      where id = ${b.id} and locked_by = ${d.owner} and status = 'waiting'
+      returning status, poll_failures`));
+    if (row?.status !== 'unknown') return row;
+    await tx.execute(sql`update campaign_deliveries set status = 'unknown', reason = 'msgid_unknown', final_at = ${at}::timestamptz
+      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
+    return row;
+  });
+  const ctx = { batchId: b.id, campaignId: b.campaignId, msgid: b.msgid, errcode: errcodeOf(err), failures: settled?.poll_failures };
+  if (settled?.status === 'unknown') d.log?.warn(ctx, 'campaign results: WeCom no longer knows this msgid; batch settled as unknown');
+  else d.log?.info({ ...ctx, err: { message } }, 'campaign results poll failed; backing off');
 }
 
 async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date): Promise<void> {
@@ -100,7 +139,7 @@ async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date
     await tx.execute(sql`update campaign_batches set
         sender_sent_at = ${senderSentAt ? senderSentAt.toISOString() : null}::timestamptz,
         status = ${final ? (cancelled && waiting > 0 ? 'cancelled' : 'done') : 'waiting'},
-        final_at = ${final ? at : null}::timestamptz, locked_until = null, last_error = null,
+        final_at = ${final ? at : null}::timestamptz, locked_until = null, last_error = null, poll_failures = 0,
         available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
       where id = ${b.id} and locked_by = ${d.owner}`);
   });

@@ -79,6 +79,8 @@ export interface CampaignStats {
   unconfirmed: number;
   /** The rep never confirmed within the window (cancelled in WeCom). */
   unsent: number;
+  /** In a task whose msgid WeCom no longer knows: the outcome cannot be learnt. */
+  unknown: number;
   cancelled: number;
   /** Rep tasks: customers listed in a rep's app message. */
   notified: number;
@@ -115,13 +117,14 @@ export async function campaignStats(ex: Executor, corpId: string, campaignId: nu
     capped: byReason('skipped'),
     deferred: b!.deferred,
     planned: total('planned'),
-    dispatched: ['dispatched', 'sent', 'not_friend', 'over_limit', 'unsent'].reduce((n, st) => n + total(st), 0),
+    dispatched: ['dispatched', 'sent', 'not_friend', 'over_limit', 'unsent', 'unknown'].reduce((n, st) => n + total(st), 0),
     sent: total('sent'),
     failed: byReason('failed'),
     notFriend: total('not_friend'),
     overLimit: total('over_limit'),
     unconfirmed: total('dispatched'),
     unsent: total('unsent'),
+    unknown: total('unknown'),
     cancelled: total('cancelled'),
     notified: total('notified'),
     batches: b!.batches,

@@ -95,7 +95,7 @@ export const campaignRuns = pgTable(
   ],
 );
 
-export const BATCH_STATUSES = ['pending', 'sending', 'waiting', 'done', 'failed', 'cancelled', 'dead'] as const;
+export const BATCH_STATUSES = ['pending', 'sending', 'waiting', 'done', 'failed', 'cancelled', 'dead', 'unknown'] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 /**
@@ -139,9 +139,14 @@ export const campaignBatches = pgTable(
     /** Reminders sent to the rep (remind_groupmsg_send). */
     reminders: integer('reminders').notNull().default(0),
     lastRemindedAt: ts('last_reminded_at'),
-    /** Results are final (every recipient settled, or the confirmation window closed). */
+    /** Results are final (every recipient settled, the confirmation window closed, or WeCom no longer knows the msgid). */
     finalAt: ts('final_at'),
-    /** pending → sending (call in flight or unsure) → waiting (msgid known; results polled) → done | failed | cancelled | dead. */
+    /** Results polls in a row that failed: drives the poll backoff; reset by a poll that gets through; MAX_POLL_FAILURES refusals → unknown. */
+    pollFailures: integer('poll_failures').notNull().default(0),
+    /**
+     * pending → sending (call in flight or unsure) → waiting (msgid known; results polled) → done | failed | cancelled | dead;
+     * or unknown (WeCom kept refusing to read the msgid: its results cannot be learnt).
+     */
     ...workColumns(),
     status: text('status').$type<BatchStatus>().notNull().default('pending'),
   },
@@ -150,16 +155,19 @@ export const campaignBatches = pgTable(
     index('campaign_batches_run').on(t.corpId, t.runId),
     // Dispatcher (pending/sending) and poller (waiting) claims.
     index('campaign_batches_claim').on(t.corpId, t.availableAt).where(sql`status in ('pending', 'sending', 'waiting')`),
-    index('campaign_batches_msgid').on(t.corpId, t.msgid),
+    // One WeCom task, one batch: a msgid answered twice is refused, not silently shared (recordAccepted).
+    uniqueIndex('campaign_batches_msgid').on(t.corpId, t.msgid).where(sql`msgid is not null`),
   ],
 );
 
 export const DELIVERY_STATUSES = [
-  'planned', 'skipped', 'dispatched', 'failed', 'sent', 'not_friend', 'over_limit', 'unsent', 'cancelled', 'notified',
+  'planned', 'skipped', 'dispatched', 'failed', 'sent', 'not_friend', 'over_limit', 'unsent', 'cancelled', 'notified', 'unknown',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** Why a delivery is skipped / failed / unsent. */
-export const DELIVERY_REASONS = ['frequency_cap', 'receive_limit', 'not_sendable', 'batch_refused', 'not_confirmed', 'campaign_cancelled'] as const;
+export const DELIVERY_REASONS = [
+  'frequency_cap', 'receive_limit', 'not_sendable', 'batch_refused', 'not_confirmed', 'campaign_cancelled', 'msgid_unknown', 'duplicate_msgid',
+] as const;
 export type DeliveryReason = (typeof DELIVERY_REASONS)[number];
 
 /**
@@ -167,8 +175,8 @@ export type DeliveryReason = (typeof DELIVERY_REASONS)[number];
  * one set-based statement by the planner with its sender and batch number,
  * or as `skipped` with the cap that stopped it.
  * planned → dispatched (in a WeCom task, the rep has not sent yet) →
- * sent | not_friend | over_limit | unsent; or failed (fail_list) | skipped |
- * cancelled; rep tasks: planned → notified.
+ * sent | not_friend | over_limit | unsent | unknown (WeCom forgot the msgid);
+ * or failed (fail_list, a duplicate msgid) | skipped | cancelled; rep tasks: planned → notified.
  */
 export const campaignDeliveries = pgTable(
   'campaign_deliveries',

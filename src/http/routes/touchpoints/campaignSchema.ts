@@ -152,6 +152,8 @@ export const StatsView = z.object({
   overLimit: z.number(),
   unconfirmed: z.number(),
   unsent: z.number(),
+  /** In tasks whose msgid WeCom no longer knows (outcome cannot be learnt). */
+  unknown: z.number(),
   cancelled: z.number(),
   notified: z.number(),
   batches: z.number(),
