@@ -1,23 +1,23 @@
 import { and, eq, gte, or, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/connection';
+import { rowsOf, type Db, type Executor } from '../db/connection';
 import type { HandlerRegistry } from '../events';
 import type { Config } from '../lib/config';
 import { departedWithWork, employeeStates, leadersOf } from '../ledger';
-import { enqueueAppMessage } from '../notify';
+import { appTexts, enqueueAppMessage } from '../notify';
 import type { WeComEvent } from '../wecom/callback/events';
 import { confirmHandover } from './confirmHandover';
 import { planHandover } from './planHandover';
 import { finishIfDone } from './sendHandover';
 import { handoverItems, handoverPlans } from './schema';
 
-export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP'>;
+export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP' | 'LOCALE'>;
 
 /**
  * transfer_fail is evidence, not the driver: it names only the takeover and
  * the customer (not the kind of transfer nor the source), so it settles the
  * one waiting item that matches; the result poller settles everything else.
  */
-async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): Promise<void> {
+async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings): Promise<void> {
   if (e.kind !== 'external_contact') return;
   const refused = e.failReason !== 'customer_limit_exceed';
   const rows = await tx
@@ -30,7 +30,7 @@ async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): P
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'waiting'),
       eq(handoverItems.toUserId, e.userId), eq(handoverItems.targetId, e.externalUserId)))
     .returning({ planId: handoverItems.planId });
-  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date());
+  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date(), s.LOCALE);
 }
 
 /**
@@ -63,9 +63,16 @@ export async function draftOnDeparture(tx: Executor, corpId: string, from: strin
     await confirmHandover(tx, corpId, planId, 'system', now);
     return planId;
   }
+  const items = rowsOf<{ type: 'customer' | 'group'; status: string; n: number }>(await tx.execute(sql`
+    select type, status, count(*)::int as n from handover_items where corp_id = ${corpId} and plan_id = ${planId} group by type, status`));
+  const count = (type: string, status: string) => items.filter((r) => r.type === type && r.status === status).reduce((n, r) => n + r.n, 0);
+  const takeoverName = (await employeeStates(tx, corpId, [takeover])).get(takeover)?.name || takeover;
   await enqueueAppMessage(tx, corpId, {
     toUserIds: leaders.length ? leaders : [takeover], purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${sourceKey}`,
-    content: `[Lifelong] ${name} has left. A handover of their customers and groups to ${takeover} is drafted as #${planId}: please review and confirm it in Lifelong.`,
+    content: appTexts(s.LOCALE).handoverDraft({
+      leaver: name, takeover: takeoverName, planId, customers: count('customer', 'planned'), groups: count('group', 'planned'),
+      skipped: count('customer', 'skipped') + count('group', 'skipped'),
+    }),
   });
   return planId;
 }
@@ -85,7 +92,7 @@ export async function draftMissedDepartures(db: Db, corpId: string, s: HandoverS
 
 export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings): void {
   registry.on('change_external_contact:transfer_fail', {
-    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId),
+    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId, settings),
   });
   registry.on('change_contact:delete_user', {
     apply: async (tx, e, _p, ctx) => {

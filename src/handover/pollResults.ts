@@ -3,6 +3,7 @@ import { jsonRows } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db } from '../db/connection';
 import { recordCustomerTransfers, recordGroupTransfer, type CustomerTransfer } from '../ledger';
 import { readOrNothing } from '../ledger';
+import type { Locale } from '../notify';
 import type { WeComClient } from '../wecom/client';
 import { finishIfDone, transferStatuses } from './sendHandover';
 import { handoverAudit, handoverItems, type ItemStatus } from './schema';
@@ -27,7 +28,7 @@ function resultOutcome(status: number): { status: ItemStatus; reason: string | n
  * callback at all); callbacks are evidence applied on the side. The ledger
  * changes owner only on success. Idempotent: only `waiting` items move.
  */
-export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date): Promise<number> {
+export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date, locale: Locale): Promise<number> {
   let settled = 0;
   const pairs = rowsOf<{ kind: 'onjob' | 'resigned'; from_user_id: string; to_user_id: string }>(await db.execute(sql`
     select distinct p.kind, i.from_user_id, i.to_user_id from handover_items i join handover_plans p on p.id = i.plan_id
@@ -76,7 +77,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
       }
       await recordCustomerTransfers(tx, corpId, moved);
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
-      for (const planId of plans) await finishIfDone(tx, corpId, planId, now());
+      for (const planId of plans) await finishIfDone(tx, corpId, planId, now(), locale);
       return n;
     });
   }
@@ -103,7 +104,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
       await tx.update(handoverItems)
         .set(done ? { status: 'succeeded', finalAt: now() } : { status: 'expired', reason: 'the group never changed owner', finalAt: now() })
         .where(eq(handoverItems.id, item.id));
-      await finishIfDone(tx, corpId, item.planId, now());
+      await finishIfDone(tx, corpId, item.planId, now(), locale);
     });
     settled++;
   }
