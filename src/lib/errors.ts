@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'bad_signature' | 'stale_timestamp' | 'foreign_corp' | 'undecryptable' | 'malformed_xml'
   | 'wecom_error' | 'wecom_rate_limited' | 'wecom_unavailable' | 'wecom_permission_denied'
   | 'invalid_rule'
+  | 'takeover_required' | 'nothing_to_transfer'
   | 'invalid_schedule' | 'invalid_content';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   bad_signature: 401, stale_timestamp: 401, foreign_corp: 400, undecryptable: 400, malformed_xml: 400,
   wecom_error: 502, wecom_rate_limited: 503, wecom_unavailable: 503, wecom_permission_denied: 502,
   invalid_rule: 400,
+  takeover_required: 409, nothing_to_transfer: 409,
   invalid_schedule: 400, invalid_content: 400,
 };
 
