@@ -92,14 +92,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const client = createWeComClient(config, db, log, o.wecom);
   // First: a WelcomeCode is valid 20 s, and prepares run in registration order.
   registerWelcomeHandlers(handlers, { db, client });
-  registerLedgerHandlers(handlers, client);
+  registerLedgerHandlers(handlers, client, config.LOCALE);
   // After the ledger's: a departure is recorded before the automatic draft reads it.
   registerHandoverHandlers(handlers, config);
   registerArchiveHandlers(handlers);
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.workerPollMs });
-  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
+  const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.workerPollMs });
+  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
   routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => handoverSender.wake() }));
   const requestSync = async (trigger: string) => {
     const r = await requestFullSync(db, corpId, trigger);
@@ -109,7 +109,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
   warnings.push(() => latestSyncWarnings(db, corpId));
   const tagChanges = new TagChangeWorker({ db, corpId, client, log: log.child({ category: 'tags' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const followUpReminder = new FollowUpReminder({ db, corpId, log: log.child({ category: 'archive' }) });
+  const followUpReminder = new FollowUpReminder({ db, corpId, log: log.child({ category: 'archive' }), locale: config.LOCALE });
   routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
   routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
   routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
@@ -164,7 +164,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const archiveCrons = [
     config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpId, new Date())
       .then(() => tagChanges.wake()).catch((err) => archiveLog.error({ err }, 'nightly recompute failed')), { timezone: config.SCHEDULE_TZ, name: 'archive-recompute' }),
-    config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, new Date())
+    config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, new Date(), config.LOCALE)
       .then(() => appMessages.wake()).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
   ].filter((c) => !!c);
   // The campaign tick: due occurrences start on the minute (the scheduler also polls, and claims in the DB, so a missed tick loses nothing).

@@ -139,7 +139,7 @@ async function main() {
     );
     const settings: CampaignSettings = {
       timezone: 'Asia/Shanghai', frequencyCap: 2, frequencyDays: 7, quietHours: null, ownerRule: 'recent_added', graceMs: 6 * 3600_000,
-      receiveRule: 'month_days', remindAfterMs: 4 * 3600_000, confirmWindowMs: 72 * 3600_000, resultsPollMs: 1000, effectDays: 7,
+      receiveRule: 'month_days', remindAfterMs: 4 * 3600_000, confirmWindowMs: 72 * 3600_000, resultsPollMs: 1000, effectDays: 7, locale: 'zh-CN',
     };
     const rssBefore = process.memoryUsage().rss;
     peakRss = rssBefore;

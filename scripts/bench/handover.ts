@@ -95,11 +95,11 @@ async function main() {
   for (;;) {
     rounds++;
     started = process.hrtime.bigint();
-    while ((await sendHandoverBatch(db, client, corpId, 'bench', () => new Date())) > 0);
+    while ((await sendHandoverBatch(db, client, corpId, 'bench', () => new Date(), 'zh-CN')) > 0);
     sendSeconds += seconds(started);
     sim.advanceTime(25 * 3600_000);
     started = process.hrtime.bigint();
-    await pollHandoverResults(db, client, corpId, () => new Date());
+    await pollHandoverResults(db, client, corpId, () => new Date(), 'zh-CN');
     pollSeconds += seconds(started);
     const [open] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from handover_items where corp_id = ${corpId} and status in ('pending', 'waiting', 'planned')`));
     if (open!.n === 0 || rounds >= 5) break;

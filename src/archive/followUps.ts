@@ -3,7 +3,7 @@ import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
 import { contactNames, employeeStates } from '../ledger';
 import { AppError } from '../lib/errors';
-import { enqueueAppMessage } from '../notify';
+import { appTexts, enqueueAppMessage, type Locale } from '../notify';
 import { assertCustomer } from './customers';
 import { followUps } from './schema';
 
@@ -70,7 +70,7 @@ const MAX_LISTED = 30;
  * (a second instance skips them) and marked reminded in the transaction that
  * enqueues the message, so they commit together.
  */
-export async function remindDueFollowUps(db: Db, corpId: string, now: Date): Promise<{ reps: number; notes: number }> {
+export async function remindDueFollowUps(db: Db, corpId: string, now: Date, locale: Locale): Promise<{ reps: number; notes: number }> {
   return db.transaction(async (tx) => {
     const due = rowsOf<{ id: string | number; user_id: string; external_user_id: string; next_follow_up_at: string | Date }>(await tx.execute(sql`
       select id, user_id, external_user_id, next_follow_up_at from follow_ups
@@ -84,15 +84,14 @@ export async function remindDueFollowUps(db: Db, corpId: string, now: Date): Pro
     for (const d of due) byRep.set(d.user_id, [...(byRep.get(d.user_id) ?? []), d]);
     for (const [userId, notes] of byRep) {
       const customers = [...new Set(notes.map((n) => n.external_user_id))];
-      const listed = customers.slice(0, MAX_LISTED).map((c) => `- ${names.get(c) ?? c}`);
-      if (customers.length > MAX_LISTED) listed.push(`… and ${customers.length - MAX_LISTED} more`);
+      const listed = customers.slice(0, MAX_LISTED).map((c) => names.get(c) ?? c);
       const ids = notes.map((n) => Number(n.id));
       await enqueueAppMessage(tx, corpId, {
         toUserIds: [userId],
         purpose: 'follow_up_reminder',
         // Each note is reminded once, so its smallest id names this message for good.
         sourceKey: `follow_up_due:${userId}:${Math.min(...ids)}`,
-        content: `[Lifelong] Follow-ups due with ${customers.length} customer${customers.length === 1 ? '' : 's'}:\n${listed.join('\n')}`,
+        content: appTexts(locale).followUpsDue({ customers: customers.length, listed }),
         detail: { followUpIds: ids, externalUserIds: customers },
       });
     }

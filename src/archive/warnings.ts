@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
-import { enqueueAppMessage } from '../notify';
+import { appTexts, enqueueAppMessage, type Locale } from '../notify';
 import type { StageRules } from './stages';
 
 export type WarningKind = 'entered_dormant' | 'key_account_decline' | 'removed_rep';
@@ -105,11 +105,6 @@ export async function resolveWarning(
   return row ? { id: Number(row.id), resolvedAt: new Date(row.resolved_at), resolvedBy: row.resolved_by, resolution: row.resolution } : undefined;
 }
 
-const SUGGESTION: Record<WarningKind, string> = {
-  entered_dormant: '已沉睡：建议发一条问候或专属优惠，约一次回访',
-  key_account_decline: '重点客户消费下降：建议电话回访，了解需求变化',
-  removed_rep: '客户已删除你：建议通过其他渠道联系，了解原因',
-};
 /** App message text stays under WeCom's 2048 bytes. */
 const DIGEST_MAX_LINES = 20;
 
@@ -119,7 +114,7 @@ const DIGEST_MAX_LINES = 20;
  * sent in one transaction, over rows claimed FOR UPDATE SKIP LOCKED: two
  * instances running it at once never both send a warning. Meant to run once a day.
  */
-export async function sendWarningDigests(db: Db, corpId: string, now: Date): Promise<{ reps: number; warnings: number }> {
+export async function sendWarningDigests(db: Db, corpId: string, now: Date, locale: Locale): Promise<{ reps: number; warnings: number }> {
   return db.transaction(async (tx) => {
     const rows = rowsOf<{ id: string | number; user_id: string; external_user_id: string; kind: WarningKind; name: string | null }>(
       await tx.execute(sql`
@@ -134,11 +129,10 @@ export async function sendWarningDigests(db: Db, corpId: string, now: Date): Pro
     for (const r of rows) byRep.set(r.user_id, [...(byRep.get(r.user_id) ?? []), r]);
     for (const [userId, list] of byRep) {
       const ids = list.map((r) => Number(r.id));
-      const lines = list.slice(0, DIGEST_MAX_LINES).map((r) => `· ${r.name || r.external_user_id}：${SUGGESTION[r.kind]}`);
-      if (list.length > DIGEST_MAX_LINES) lines.push(`……另有 ${list.length - DIGEST_MAX_LINES} 位客户，请在控制台查看`);
+      const listed = list.slice(0, DIGEST_MAX_LINES).map((r) => ({ customer: r.name || r.external_user_id, kind: r.kind }));
       await enqueueAppMessage(tx, corpId, {
         toUserIds: [userId],
-        content: [`客户流失预警（${list.length} 位）`, ...lines].join('\n'),
+        content: appTexts(locale).warningDigest({ warnings: list.length, listed }),
         purpose: 'warning_digest',
         sourceKey: `warning_digest:${userId}:${ids[0]}-${ids.at(-1)}`,
         detail: { warningIds: ids },

@@ -18,10 +18,20 @@ async function planOrThrow(tx: Executor, corpId: string, planId: number) {
  * over days so no more than WeCom's daily cap of one owner's groups is sent
  * per day (counting groups of the same owner sent in the last day). Two
  * concurrent confirms: the row lock lets one through, the other gets 409.
+ * A draft without a takeover, or with nothing that passed the preflight, is
+ * refused: confirmed, it could never complete.
  */
 export async function confirmHandover(tx: Executor, corpId: string, planId: number, actor: string, now: Date): Promise<void> {
   const plan = await planOrThrow(tx, corpId, planId);
   if (plan.status !== 'draft') throw new AppError('conflict', `handover ${planId} is ${plan.status}, not a draft`);
+  if (plan.takeoverUserIds.length === 0) {
+    throw new AppError('takeover_required', `handover ${planId} has no takeover${plan.unassignedReason ? ` (${plan.unassignedReason})` : ''}: set one first (PUT /api/handovers/${planId}/takeovers)`);
+  }
+  const [{ planned } = { planned: 0 }] = rowsOf<{ planned: number }>(await tx.execute(sql`
+    select count(*)::int as planned from handover_items where corp_id = ${corpId} and plan_id = ${planId} and status = 'planned'`));
+  if (planned === 0) {
+    throw new AppError('nothing_to_transfer', `handover ${planId} has nothing to transfer: no item passed the preflight (see each item's reason); change the takeovers or cancel it`);
+  }
   await tx.update(handoverPlans).set({ status: 'confirmed', confirmedBy: actor, confirmedAt: now }).where(eq(handoverPlans.id, planId));
   await tx
     .update(handoverItems)

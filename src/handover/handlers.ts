@@ -1,23 +1,23 @@
 import { and, eq, gte, or, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../db/connection';
+import { rowsOf, type Db, type Executor } from '../db/connection';
 import type { HandlerRegistry } from '../events';
 import type { Config } from '../lib/config';
-import { departedWithWork, employeeStates, leadersOf } from '../ledger';
-import { enqueueAppMessage } from '../notify';
+import { departedWithWork, employeeStates, groupsOwnedBy, leaderChain, leadersOf } from '../ledger';
+import { appTexts, enqueueAppMessage, type UnassignedCause } from '../notify';
 import type { WeComEvent } from '../wecom/callback/events';
 import { confirmHandover } from './confirmHandover';
-import { planHandover } from './planHandover';
+import { draftUnassigned, planHandover, takeoverProblem } from './planHandover';
 import { finishIfDone } from './sendHandover';
 import { handoverItems, handoverPlans } from './schema';
 
-export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP'>;
+export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDOVER_AUTO_CONFIRM' | 'HANDOVER_CUSTOMER_CAP' | 'LOCALE'>;
 
 /**
  * transfer_fail is evidence, not the driver: it names only the takeover and
  * the customer (not the kind of transfer nor the source), so it settles the
  * one waiting item that matches; the result poller settles everything else.
  */
-async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): Promise<void> {
+async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings): Promise<void> {
   if (e.kind !== 'external_contact') return;
   const refused = e.failReason !== 'customer_limit_exceed';
   const rows = await tx
@@ -30,42 +30,108 @@ async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string): P
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'waiting'),
       eq(handoverItems.toUserId, e.userId), eq(handoverItems.targetId, e.externalUserId)))
     .returning({ planId: handoverItems.planId });
-  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date());
+  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date(), s.LOCALE);
+}
+
+type TakeoverChoice =
+  | { found: true; takeover: string }
+  | { found: false; cause: UnassignedCause; reason: string; notify: string[] };
+
+/**
+ * The takeover of an automatic draft: the named default, or the nearest
+ * department leader up the tree who can take customers — active, with
+ * customer contact, not the leaver. When there is none: why, and who is to
+ * choose one (every active leader up the tree: if none of them can take
+ * customers, any of them may have to decide who does).
+ */
+async function chooseTakeover(tx: Executor, corpId: string, from: string, setting: string): Promise<TakeoverChoice> {
+  const leaders = [...new Set((await leaderChain(tx, corpId, from)).flatMap((l) => l.leaderUserIds))];
+  const named = setting === 'leader' ? undefined : setting;
+  const states = await employeeStates(tx, corpId, named ? [...leaders, named] : leaders);
+  const notify = leaders.filter((u) => u !== from && states.get(u)?.status === 'active');
+  if (named) {
+    const problem = takeoverProblem(from, named, states.get(named));
+    if (!problem) return { found: true, takeover: named };
+    return { found: false, cause: { kind: 'default_takeover_unavailable', takeover: named }, reason: `the default takeover (HANDOVER_DEFAULT_TAKEOVER) cannot take customers: ${problem}`, notify };
+  }
+  const problems: string[] = [];
+  for (const u of leaders) {
+    const problem = u === from ? `${u} is the departing rep` : takeoverProblem(from, u, states.get(u));
+    if (!problem) return { found: true, takeover: u };
+    problems.push(problem);
+  }
+  return {
+    found: false,
+    cause: { kind: 'no_eligible_leader' },
+    reason: leaders.length ? `no department leader up the tree can take customers: ${problems.join('; ')}` : "no department of the rep has a leader who could take over",
+    notify,
+  };
 }
 
 /**
  * A rep left: draft a resigned handover of all their customers and groups to
- * the configured default takeover (their department leader, or a named
- * successor), and ask the manager to confirm — or confirm it at once when
- * HANDOVER_AUTO_CONFIRM is set. Once per rep: not again after an automatic
- * draft (even a cancelled one) or a plan someone made since the rep left.
+ * the configured default takeover (the nearest leader up the department tree
+ * who can take customers, or a named successor), and ask the manager to
+ * confirm — or confirm it at once when HANDOVER_AUTO_CONFIRM is set. When
+ * nobody can take over, the draft is left without a takeover, with the reason,
+ * and the leaders up the tree are asked to choose one. Once per rep: not again
+ * after an automatic draft (even a cancelled one) or a plan someone made since
+ * the rep left; never for a rep who leaves nothing to hand over.
  * Serialised per rep, so the callback path and the poller's sweep never both draft.
  */
 export async function draftOnDeparture(tx: Executor, corpId: string, from: string, s: HandoverSettings, sourceKey: string): Promise<number | undefined> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`handover-draft:${corpId}:${from}`}))`);
-  const departedAt = (await employeeStates(tx, corpId, [from])).get(from)?.departedAt ?? new Date(0);
+  const leaver = (await employeeStates(tx, corpId, [from])).get(from);
+  const departedAt = leaver?.departedAt ?? new Date(0);
   const [existing] = await tx.select({ id: handoverPlans.id }).from(handoverPlans)
     .where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.fromUserId, from),
       or(eq(handoverPlans.automatic, true), gte(handoverPlans.createdAt, departedAt))))
     .limit(1);
   if (existing) return undefined;
-  const leaders = await leadersOf(tx, corpId, from);
-  const takeover = s.HANDOVER_DEFAULT_TAKEOVER === 'leader' ? leaders[0] : s.HANDOVER_DEFAULT_TAKEOVER;
-  if (!takeover) return undefined; // nobody to default to: the unassigned pool shows them
   const now = new Date();
-  const planId = await planHandover(
-    tx,
-    { fromUserId: from, takeoverUserIds: [takeover], rule: 'one', customers: { mode: 'all' }, groups: { mode: 'all' }, notifyUserIds: leaders },
-    { corpId, actor: 'system', now, customerCap: s.HANDOVER_CUSTOMER_CAP, automatic: true },
-  );
-  const name = (await employeeStates(tx, corpId, [from])).get(from)?.name || from;
+  const groups = (await groupsOwnedBy(tx, corpId, from, now)).filter((g) => g.status === 'active' || g.status === 'owner_departed').length;
+  const customers = leaver?.customerCount ?? 0;
+  if (customers === 0 && groups === 0) return undefined; // a draft of nothing could never be confirmed
+
+  const texts = appTexts(s.LOCALE);
+  const name = leaver?.name || from;
+  const context = { corpId, actor: 'system', now, customerCap: s.HANDOVER_CUSTOMER_CAP, automatic: true };
+  const selection = { customers: { mode: 'all' }, groups: { mode: 'all' } } as const;
+  const choice = await chooseTakeover(tx, corpId, from, s.HANDOVER_DEFAULT_TAKEOVER);
+  if (!choice.found) {
+    const planId = await draftUnassigned(tx, { fromUserId: from, ...selection, notifyUserIds: choice.notify }, context, choice.reason);
+    await enqueueAppMessage(tx, corpId, {
+      toUserIds: choice.notify, purpose: 'handover_unassigned', sourceKey: `handover:${planId}:unassigned:${sourceKey}`,
+      content: texts.handoverUnassigned({ leaver: name, planId, customers, groups, cause: choice.cause }),
+    });
+    return planId;
+  }
+
+  const leaders = await leadersOf(tx, corpId, from);
+  const takeover = choice.takeover;
+  const planId = await planHandover(tx, { fromUserId: from, takeoverUserIds: [takeover], rule: 'one', ...selection, notifyUserIds: leaders }, context);
+  const planned = rowsOf<{ type: 'customer' | 'group'; status: string; n: number }>(await tx.execute(sql`
+    select type, status, count(*)::int as n from handover_items where corp_id = ${corpId} and plan_id = ${planId} group by type, status`));
+  const count = (type: string, status: string) => planned.filter((r) => r.type === type && r.status === status).reduce((n, r) => n + r.n, 0);
+  const ahead = { customers: count('customer', 'planned'), groups: count('group', 'planned') };
+  const skipped = count('customer', 'skipped') + count('group', 'skipped');
+  const takeoverName = (await employeeStates(tx, corpId, [takeover])).get(takeover)?.name || takeover;
+  const managers = leaders.length ? leaders : [takeover];
+  if (ahead.customers + ahead.groups === 0) {
+    // Nothing passed the preflight: confirming would be refused, so a person must look.
+    await enqueueAppMessage(tx, corpId, {
+      toUserIds: managers, purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${sourceKey}`,
+      content: texts.handoverNothingToTransfer({ leaver: name, takeover: takeoverName, planId }),
+    });
+    return planId;
+  }
   if (s.HANDOVER_AUTO_CONFIRM) {
     await confirmHandover(tx, corpId, planId, 'system', now);
     return planId;
   }
   await enqueueAppMessage(tx, corpId, {
-    toUserIds: leaders.length ? leaders : [takeover], purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${sourceKey}`,
-    content: `[Lifelong] ${name} has left. A handover of their customers and groups to ${takeover} is drafted as #${planId}: please review and confirm it in Lifelong.`,
+    toUserIds: managers, purpose: 'handover_confirm', sourceKey: `handover:${planId}:draft:${sourceKey}`,
+    content: texts.handoverDraft({ leaver: name, takeover: takeoverName, planId, ...ahead, skipped }),
   });
   return planId;
 }
@@ -85,7 +151,7 @@ export async function draftMissedDepartures(db: Db, corpId: string, s: HandoverS
 
 export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings): void {
   registry.on('change_external_contact:transfer_fail', {
-    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId),
+    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId, settings),
   });
   registry.on('change_contact:delete_user', {
     apply: async (tx, e, _p, ctx) => {

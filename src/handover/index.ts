@@ -1,6 +1,6 @@
 /** Handover (在职继承 / 离职继承): plans, preflight, exactly-once sending, results to a final state, the unassigned pool, audit. */
 export * from './schema';
-export { planHandover, type PlanInput, type DistributionRule } from './planHandover';
+export { planHandover, draftUnassigned, setTakeovers, takeoverProblem, type PlanInput, type DistributionRule } from './planHandover';
 export { confirmHandover, cancelHandover, GROUPS_PER_OWNER_PER_DAY } from './confirmHandover';
 export { sendHandoverBatch, BATCH_SIZE } from './sendHandover';
 export { pollHandoverResults } from './pollResults';

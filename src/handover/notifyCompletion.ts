@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
 import { displayNames, employeeStates, leadersOf } from '../ledger';
-import { enqueueAppMessage } from '../notify';
+import { appTexts, enqueueAppMessage, type Locale } from '../notify';
 import { handoverAudit, handoverItems, handoverPlans } from './schema';
 
 const NAMES_IN_MESSAGE = 20;
@@ -11,7 +11,7 @@ const NAMES_IN_MESSAGE = 20;
  * are now theirs; the manager(s) get a summary. Queued in the completing
  * transaction, once per plan (source keys).
  */
-export async function notifyCompletion(tx: Executor, corpId: string, planId: number): Promise<void> {
+export async function notifyCompletion(tx: Executor, corpId: string, planId: number, locale: Locale): Promise<void> {
   const [plan] = await tx.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
   if (!plan) return;
   const counts = rowsOf<{ status: string; n: number }>(await tx.execute(sql`
@@ -22,7 +22,7 @@ export async function notifyCompletion(tx: Executor, corpId: string, planId: num
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId), eq(handoverItems.status, 'succeeded')))
     .orderBy(handoverItems.id);
   const names = await displayNames(tx, corpId, succeeded.filter((i) => i.type === 'customer').map((i) => i.targetId), succeeded.filter((i) => i.type === 'group').map((i) => i.targetId));
-  const gained = succeeded.map((i) => ({ to_user_id: i.toUserId, type: i.type, name: names.get(i.targetId) ?? null }));
+  const gained = succeeded.map((i) => ({ to_user_id: i.toUserId, type: i.type, name: names.get(i.targetId) || null }));
   const fromName = (await employeeStates(tx, corpId, [plan.fromUserId])).get(plan.fromUserId)?.name || plan.fromUserId;
 
   const byRep = new Map<string, typeof gained>();
@@ -30,18 +30,17 @@ export async function notifyCompletion(tx: Executor, corpId: string, planId: num
   for (const [rep, list] of byRep) {
     const customers = list.filter((x) => x.type === 'customer');
     const groups = list.filter((x) => x.type === 'group');
-    const listed = customers.slice(0, NAMES_IN_MESSAGE).map((x) => x.name || 'a customer').join(', ');
-    const more = customers.length > NAMES_IN_MESSAGE ? ` and ${customers.length - NAMES_IN_MESSAGE} more` : '';
     await enqueueAppMessage(tx, corpId, {
       toUserIds: [rep], purpose: 'handover_notice', sourceKey: `handover:${planId}:takeover:${rep}`,
-      content: `[Lifelong] You now look after ${customers.length} customers${groups.length ? ` and ${groups.length} groups` : ''} from ${fromName}: ${listed}${more}. Say hello soon.`,
+      content: appTexts(locale).handoverTakeover({
+        from: fromName, customers: customers.length, groups: groups.length, listed: customers.slice(0, NAMES_IN_MESSAGE).map((x) => x.name),
+      }),
     });
   }
   const managers = plan.notifyUserIds.length ? plan.notifyUserIds : await leadersOf(tx, corpId, plan.fromUserId);
-  const summary = counts.map((c) => `${c.n} ${c.status.replace(/_/g, ' ')}`).join(', ');
   await enqueueAppMessage(tx, corpId, {
     toUserIds: managers, purpose: 'handover_summary', sourceKey: `handover:${planId}:summary`,
-    content: `[Lifelong] Handover #${planId} of ${fromName}'s customers and groups is finished: ${summary}.`,
+    content: appTexts(locale).handoverSummary({ from: fromName, planId, counts }),
   });
   await tx.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'completed', detail: Object.fromEntries(counts.map((c) => [c.status, c.n])) });
 }

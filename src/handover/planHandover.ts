@@ -54,30 +54,36 @@ function distributor(rule: DistributionRule, takeovers: string[], load: Map<stri
   };
 }
 
+/** Why `to` cannot take the source rep's customers at all (undefined: they can). */
+export function takeoverProblem(fromUserId: string, to: string, t: EmployeeState | undefined): string | undefined {
+  if (to === fromUserId) return 'the takeover is the source rep';
+  if (!t) return `takeover ${to} is not a known employee`;
+  if (t.status !== 'active') return `takeover ${to} is not active (${t.status})`;
+  if (!t.hasCustomerContact) return `takeover ${to} does not have customer contact enabled`;
+  return undefined;
+}
+
+/** The source rep's state and the plan's kind (on-job while active, resigned once departed). */
+async function sourceOf(tx: Executor, corpId: string, input: Pick<PlanInput, 'fromUserId' | 'transferMessage'>) {
+  const from = (await employeeStates(tx, corpId, [input.fromUserId])).get(input.fromUserId);
+  if (!from) throw new AppError('not_found', `employee ${input.fromUserId} not found`);
+  const kind: 'onjob' | 'resigned' = from.status === 'departed' ? 'resigned' : 'onjob';
+  if (kind === 'resigned' && input.transferMessage) throw new AppError('bad_request', 'a resigned transfer carries no message to the customer');
+  return { from, kind };
+}
+
 /**
- * Writes a draft plan and every item, each checked before anything is sent:
- * a failing item is kept with its reason (`skipped`), the rest go ahead.
- * Returns the plan id. Run it in a transaction.
+ * The preflight: every customer and group of the selection with its takeover
+ * by the rule, and the reason it cannot go ahead (if any). Writes nothing.
  */
-export async function planHandover(tx: Executor, input: PlanInput, c: PlanContext): Promise<number> {
+async function preflight(tx: Executor, input: PlanInput, c: PlanContext, from: EmployeeState, kind: 'onjob' | 'resigned'): Promise<DraftItem[]> {
   const { corpId, now } = c;
   const takeovers = [...new Set(input.takeoverUserIds)];
-  const states = await employeeStates(tx, corpId, [input.fromUserId, ...takeovers]);
-  const from = states.get(input.fromUserId);
-  if (!from) throw new AppError('not_found', `employee ${input.fromUserId} not found`);
-  const kind = from.status === 'departed' ? 'resigned' : 'onjob';
-  if (kind === 'resigned' && input.transferMessage) throw new AppError('bad_request', 'a resigned transfer carries no message to the customer');
+  const states = await employeeStates(tx, corpId, takeovers);
 
   // Reasons that hold for the whole plan, per takeover.
   const leftTooLongAgo = kind === 'resigned' && from.departedAt !== null && now.getTime() - from.departedAt.getTime() > RESIGNED_MAX_DAYS * DAY_MS;
-  const takeoverProblem = (to: string): string | undefined => {
-    const t: EmployeeState | undefined = states.get(to);
-    if (to === input.fromUserId) return 'the takeover is the source rep';
-    if (!t) return `takeover ${to} is not a known employee`;
-    if (t.status !== 'active') return `takeover ${to} is not active (${t.status})`;
-    if (!t.hasCustomerContact) return `takeover ${to} does not have customer contact enabled`;
-    return undefined;
-  };
+  const problemOf = (to: string) => takeoverProblem(input.fromUserId, to, states.get(to));
   const load = new Map(takeovers.map((t) => [t, states.get(t)?.customerCount ?? 0]));
   const items: DraftItem[] = [];
 
@@ -96,7 +102,7 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
       const rel = byId.get(id);
       const live = kind === 'onjob' ? rel?.status === 'active' : rel?.status === 'awaiting_handover' || rel?.status === 'active';
       const freq = counts.get(id);
-      let reason = takeoverProblem(to);
+      let reason = problemOf(to);
       if (!reason && !live) reason = rel ? `the relation is ${rel.status}, not ${kind === 'onjob' ? 'active' : 'awaiting handover'}` : 'no relation with the source rep';
       if (!reason && leftTooLongAgo) reason = 'the source rep left more than a year ago: WeCom no longer allows a resigned transfer';
       if (!reason && freq && (freq.recent >= 1 || freq.total >= 2)) reason = 'transferred too often: WeCom allows one on-job transfer per 90 days and two in all';
@@ -115,7 +121,7 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
     for (const chatId of chosen) {
       const to = pick();
       const g = byId.get(chatId);
-      let reason = takeoverProblem(to);
+      let reason = problemOf(to);
       if (!reason && (!g || (g.status !== 'active' && g.status !== 'owner_departed'))) reason = g ? `the group is ${g.status}` : 'the source rep does not own this group';
       if (!reason && leftTooLongAgo) reason = 'the source rep left more than a year ago: WeCom no longer allows a resigned transfer';
       if (!reason && kind === 'onjob' && g!.recentTransfers >= GROUP_ONJOB_MAX) reason = 'group transferred too often: WeCom allows two on-job transfers per 90 days';
@@ -138,7 +144,31 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
     const other = openKey.get(`${i.type}:${i.targetId}`);
     if (!i.reason && other !== undefined) i.reason = `already in open handover #${other}`;
   }
+  return items;
+}
 
+async function insertItems(tx: Executor, corpId: string, planId: number, fromUserId: string, items: DraftItem[], now: Date): Promise<void> {
+  for (let i = 0; i < items.length; i += 1000) {
+    await tx.insert(handoverItems).values(
+      items.slice(i, i + 1000).map((it) => ({
+        corpId, planId, type: it.type, targetId: it.targetId, fromUserId, toUserId: it.toUserId,
+        status: it.reason ? 'skipped' : 'planned', reason: it.reason ?? null, finalAt: it.reason ? now : null,
+      })),
+    );
+  }
+}
+
+/**
+ * Writes a draft plan and every item, each checked before anything is sent:
+ * a failing item is kept with its reason (`skipped`), the rest go ahead.
+ * Returns the plan id. Run it in a transaction.
+ */
+export async function planHandover(tx: Executor, input: PlanInput, c: PlanContext): Promise<number> {
+  const { corpId, now } = c;
+  const takeovers = [...new Set(input.takeoverUserIds)];
+  if (takeovers.length === 0) throw new AppError('bad_request', 'a handover needs at least one takeover');
+  const { from, kind } = await sourceOf(tx, corpId, input);
+  const items = await preflight(tx, input, c, from, kind);
   const [plan] = await tx
     .insert(handoverPlans)
     .values({
@@ -148,17 +178,64 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
     })
     .returning({ id: handoverPlans.id });
   const planId = plan!.id;
-  for (let i = 0; i < items.length; i += 1000) {
-    await tx.insert(handoverItems).values(
-      items.slice(i, i + 1000).map((it) => ({
-        corpId, planId, type: it.type, targetId: it.targetId, fromUserId: input.fromUserId, toUserId: it.toUserId,
-        status: it.reason ? 'skipped' : 'planned', reason: it.reason ?? null, finalAt: it.reason ? now : null,
-      })),
-    );
-  }
+  await insertItems(tx, corpId, planId, input.fromUserId, items, now);
   await tx.insert(handoverAudit).values({
     corpId, planId, actor: c.actor, action: 'created',
     detail: { kind, from: input.fromUserId, takeovers, rule: input.rule, items: items.length, skipped: items.filter((i) => i.reason).length, automatic: c.automatic ?? false },
   });
   return planId;
+}
+
+/**
+ * Writes an automatic draft nobody could be chosen to take over: the plan
+ * (what to hand over, and why it has no takeover) without items; they are
+ * planned, with their preflight, once a manager sets the takeovers.
+ */
+export async function draftUnassigned(tx: Executor, input: Omit<PlanInput, 'takeoverUserIds' | 'rule'>, c: PlanContext, reason: string): Promise<number> {
+  const { kind } = await sourceOf(tx, c.corpId, input);
+  const [plan] = await tx
+    .insert(handoverPlans)
+    .values({
+      corpId: c.corpId, kind, fromUserId: input.fromUserId, takeoverUserIds: [], rule: 'one', unassignedReason: reason,
+      transferMessage: input.transferMessage ?? null, selection: { customers: input.customers, groups: input.groups },
+      notifyUserIds: input.notifyUserIds ?? [], automatic: c.automatic ?? false, createdBy: c.actor,
+    })
+    .returning({ id: handoverPlans.id });
+  const planId = plan!.id;
+  await tx.insert(handoverAudit).values({
+    corpId: c.corpId, planId, actor: c.actor, action: 'created',
+    detail: { kind, from: input.fromUserId, takeovers: [], items: 0, unassigned: reason, automatic: c.automatic ?? false },
+  });
+  return planId;
+}
+
+/**
+ * Sets (or changes) the takeovers of a draft: its items are planned again
+ * from the plan's selection with the new takeovers, each with a fresh
+ * preflight, and an unassigned draft becomes an ordinary one.
+ */
+export async function setTakeovers(
+  tx: Executor, planId: number, t: { takeoverUserIds: string[]; rule: DistributionRule }, c: Omit<PlanContext, 'automatic'>,
+): Promise<void> {
+  const { corpId, now } = c;
+  const takeovers = [...new Set(t.takeoverUserIds)];
+  if (takeovers.length === 0) throw new AppError('bad_request', 'a handover needs at least one takeover');
+  const [plan] = await tx.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId))).for('update');
+  if (!plan) throw new AppError('not_found', `handover ${planId} not found`);
+  if (plan.status !== 'draft') throw new AppError('conflict', `handover ${planId} is ${plan.status}: only a draft's takeovers can change`);
+  const selection = plan.selection as Pick<PlanInput, 'customers' | 'groups'>;
+  const input: PlanInput = {
+    fromUserId: plan.fromUserId, takeoverUserIds: takeovers, rule: t.rule, customers: selection.customers, groups: selection.groups,
+    ...(plan.transferMessage ? { transferMessage: plan.transferMessage } : {}),
+  };
+  const { from, kind } = await sourceOf(tx, corpId, input);
+  // The draft's own items are replaced: they must not count as "already in an open plan".
+  await tx.delete(handoverItems).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId)));
+  const items = await preflight(tx, input, c, from, kind);
+  await insertItems(tx, corpId, planId, plan.fromUserId, items, now);
+  await tx.update(handoverPlans).set({ kind, takeoverUserIds: takeovers, rule: t.rule, unassignedReason: null }).where(eq(handoverPlans.id, planId));
+  await tx.insert(handoverAudit).values({
+    corpId, planId, actor: c.actor, action: 'takeovers_set',
+    detail: { takeovers, rule: t.rule, previous: plan.takeoverUserIds, items: items.length, skipped: items.filter((i) => i.reason).length },
+  });
 }

@@ -3,6 +3,7 @@ import { jsonRows } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db } from '../db/connection';
 import { recordCustomerTransfers, recordGroupTransfer, type CustomerTransfer } from '../ledger';
 import { readOrNothing } from '../ledger';
+import type { Locale } from '../notify';
 import type { WeComClient } from '../wecom/client';
 import { finishIfDone, transferStatuses } from './sendHandover';
 import { handoverAudit, handoverItems, type ItemStatus } from './schema';
@@ -26,8 +27,10 @@ function resultOutcome(status: number): { status: ItemStatus; reason: string | n
  * The results are the only reliable source (a refused on-job transfer sends no
  * callback at all); callbacks are evidence applied on the side. The ledger
  * changes owner only on success. Idempotent: only `waiting` items move.
+ * First, a confirmed plan left with nothing open is completed.
  */
-export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date): Promise<number> {
+export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date, locale: Locale): Promise<number> {
+  await finishStuckPlans(db, corpId, now, locale);
   let settled = 0;
   const pairs = rowsOf<{ kind: 'onjob' | 'resigned'; from_user_id: string; to_user_id: string }>(await db.execute(sql`
     select distinct p.kind, i.from_user_id, i.to_user_id from handover_items i join handover_plans p on p.id = i.plan_id
@@ -76,7 +79,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
       }
       await recordCustomerTransfers(tx, corpId, moved);
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
-      for (const planId of plans) await finishIfDone(tx, corpId, planId, now());
+      for (const planId of plans) await finishIfDone(tx, corpId, planId, now(), locale);
       return n;
     });
   }
@@ -103,11 +106,24 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
       await tx.update(handoverItems)
         .set(done ? { status: 'succeeded', finalAt: now() } : { status: 'expired', reason: 'the group never changed owner', finalAt: now() })
         .where(eq(handoverItems.id, item.id));
-      await finishIfDone(tx, corpId, item.planId, now());
+      await finishIfDone(tx, corpId, item.planId, now(), locale);
     });
     settled++;
   }
   return settled;
+}
+
+/**
+ * Confirmed plans with no open item that never completed (confirmed with
+ * every item skipped, before confirm refused that): they end here, with
+ * their counts and notices, like any other plan.
+ */
+async function finishStuckPlans(db: Db, corpId: string, now: () => Date, locale: Locale): Promise<void> {
+  const stuck = rowsOf<{ id: string | number }>(await db.execute(sql`
+    select p.id from handover_plans p where p.corp_id = ${corpId} and p.status = 'confirmed'
+      and not exists (select 1 from handover_items i where i.corp_id = p.corp_id and i.plan_id = p.id and i.status in ('planned', 'pending', 'waiting'))
+    order by p.id`));
+  for (const { id } of stuck) await retryingTransaction(db, (tx) => finishIfDone(tx, corpId, Number(id), now(), locale));
 }
 
 /** Chat ids WeCom lists with `owner` as their owner (a resigned transfer counts once status 3 has it moved). */

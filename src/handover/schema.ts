@@ -18,6 +18,7 @@ export const handoverPlans = pgTable(
     /** draft → confirmed → completed, or cancelled. */
     status: text('status').$type<'draft' | 'confirmed' | 'completed' | 'cancelled'>().notNull().default('draft'),
     fromUserId: text('from_user_id').notNull(),
+    /** Empty only on an automatic draft nobody could be chosen for (see unassigned_reason): it cannot be confirmed until one is set. */
     takeoverUserIds: text('takeover_user_ids').array().notNull(),
     /** one (all to the first) | round_robin | balance (fewest current customers first). */
     rule: text('rule').notNull(),
@@ -29,6 +30,8 @@ export const handoverPlans = pgTable(
     notifyUserIds: text('notify_user_ids').array().notNull().default(sql`'{}'::text[]`),
     /** Created by the system when a rep left (not by a person). */
     automatic: boolean('automatic').notNull().default(false),
+    /** Why an automatic draft has no takeover (nobody up the department tree can take customers), for the manager; null once one is set. */
+    unassignedReason: text('unassigned_reason'),
     createdBy: text('created_by').notNull(),
     confirmedBy: text('confirmed_by'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -90,7 +93,7 @@ export const handoverAudit = pgTable(
     planId: bigint('plan_id', { mode: 'number' }),
     /** admin / a userid / system. */
     actor: text('actor').notNull(),
-    /** created | confirmed | cancelled | call | result | completed | unassigned_synced. */
+    /** created | takeovers_set | confirmed | cancelled | call | result | completed | unassigned_synced. */
     action: text('action').notNull(),
     detail: jsonb('detail'),
     at: ts('at').notNull().defaultNow(),

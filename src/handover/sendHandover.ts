@@ -3,6 +3,7 @@ import { jsonRows, textArray } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db, type Executor } from '../db/connection';
 import { claimRows } from '../db/workRow';
 import { errorMessage } from '../lib/errors';
+import type { Locale } from '../notify';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
 import { notifyCompletion } from './notifyCompletion';
 import { handoverAudit, handoverItems, handoverPlans, type ItemStatus } from './schema';
@@ -79,8 +80,9 @@ function groupOutcome(errcode: number, now: Date): Pick<Outcome, 'status' | 'rea
  * outcomes are recorded after it, under the lease. An item whose earlier
  * attempt never recorded an outcome (a crash mid-call) is first looked up in
  * WeCom's results, so it is never sent twice. Returns items handled.
+ * `locale`: the language of the notices sent when the plan completes.
  */
-export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, now: () => Date): Promise<number> {
+export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, now: () => Date, locale: Locale): Promise<number> {
   const [key] = rowsOf<{ plan_id: string; type: 'customer' | 'group'; to_user_id: string }>(await db.execute(sql`
     select plan_id, type, to_user_id from handover_items
     where corp_id = ${corpId} and status = 'pending' and available_at <= now() and (locked_until is null or locked_until < now())
@@ -145,7 +147,7 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
         await db.execute(sql`update handover_items set locked_until = null, last_error = ${errorMessage(err).slice(0, 500)},
           available_at = now() + interval '5 seconds' where id = any(${sql.param(toSend.map((i) => i.id))}::bigint[]) and locked_by = ${owner}`);
         await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'failed', retry: true, errcode: errcodeOf(err) ?? null, error: errorMessage(err).slice(0, 300) } });
-        await recordOutcomes(db, corpId, planId, owner, outcomes, now());
+        await recordOutcomes(db, corpId, planId, owner, outcomes, now(), locale);
         return ids.length;
       }
       const errcode = errcodeOf(err) ?? null;
@@ -155,7 +157,7 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
     for (const o of outcomes) tally[o.status] = (tally[o.status] ?? 0) + 1;
     await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'answered', to, outcomes: tally } });
   }
-  await recordOutcomes(db, corpId, planId, owner, outcomes, now());
+  await recordOutcomes(db, corpId, planId, owner, outcomes, now(), locale);
   return ids.length;
 }
 
@@ -182,7 +184,7 @@ async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string
 }
 
 /** Records outcomes only for items whose lease is still ours. */
-async function recordOutcomes(db: Db, corpId: string, planId: number, owner: string, outcomes: Outcome[], now: Date): Promise<void> {
+async function recordOutcomes(db: Db, corpId: string, planId: number, owner: string, outcomes: Outcome[], now: Date, locale: Locale): Promise<void> {
   if (outcomes.length === 0) return;
   const rows = outcomes.map((o) => ({
     id: o.id, status: o.status, reason: o.reason, errcode: o.errcode,
@@ -198,7 +200,7 @@ async function recordOutcomes(db: Db, corpId: string, planId: number, owner: str
       from jsonb_to_recordset(${jsonRows(rows)}) as x(id bigint, status text, reason text, errcode int, available_at timestamptz, final boolean)
       -- The id list lets the planner go by primary key rather than guess at the recordset.
       where i.id = any(${sql.param(rows.map((r) => r.id))}::bigint[]) and i.id = x.id and i.corp_id = ${corpId} and i.locked_by = ${owner}`);
-    await finishIfDone(tx, corpId, planId, now);
+    await finishIfDone(tx, corpId, planId, now, locale);
   });
 }
 
@@ -233,7 +235,7 @@ export async function* transferStatuses(client: WeComClient, kind: 'onjob' | 're
 }
 
 /** Completes a confirmed plan once no item is open; exactly once (conditional update). */
-export async function finishIfDone(tx: Executor, corpId: string, planId: number, now: Date): Promise<boolean> {
+export async function finishIfDone(tx: Executor, corpId: string, planId: number, now: Date, locale: Locale): Promise<boolean> {
   const done = await tx
     .update(handoverPlans)
     .set({ status: 'completed', finishedAt: now })
@@ -243,6 +245,6 @@ export async function finishIfDone(tx: Executor, corpId: string, planId: number,
     ))
     .returning({ id: handoverPlans.id });
   if (done.length === 0) return false;
-  await notifyCompletion(tx, corpId, planId);
+  await notifyCompletion(tx, corpId, planId, locale);
   return true;
 }

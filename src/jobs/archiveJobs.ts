@@ -1,12 +1,15 @@
 import type { Db } from '../db/connection';
 import { remindDueFollowUps } from '../archive';
 import type { Logger } from '../lib/logger';
+import type { Locale } from '../notify';
 import { LoopWorker } from './loopWorker';
 
 interface ArchiveJobOptions {
   db: Db;
   corpId: string;
   log: Logger;
+  /** Language of the reminder texts (LOCALE). */
+  locale: Locale;
   pollMs?: number;
   now?: () => Date;
 }
@@ -22,7 +25,7 @@ export class FollowUpReminder extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    await remindDueFollowUps(this.o.db, this.o.corpId, (this.o.now ?? (() => new Date()))());
+    await remindDueFollowUps(this.o.db, this.o.corpId, (this.o.now ?? (() => new Date()))(), this.o.locale);
     return 0;
   }
 }

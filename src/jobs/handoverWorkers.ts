@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection';
 import { draftMissedDepartures, pollHandoverResults, sendHandoverBatch, type HandoverSettings } from '../handover';
 import type { Logger } from '../lib/logger';
+import type { Locale } from '../notify';
 import type { WeComClient } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
 
@@ -9,6 +10,8 @@ interface HandoverWorkerOptions {
   corpId: string;
   client: WeComClient;
   log: Logger;
+  /** Language of the notices sent when a plan completes (LOCALE). */
+  locale: Locale;
   pollMs?: number;
 }
 
@@ -24,7 +27,7 @@ export class HandoverSender extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, () => new Date());
+    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, () => new Date(), this.o.locale);
   }
 }
 
@@ -40,7 +43,7 @@ export class HandoverPoller extends LoopWorker {
   async runOnce(): Promise<number> {
     const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings);
     if (drafted.length) this.o.log.info({ plans: drafted }, 'drafted handovers for departures found by sync');
-    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => new Date());
+    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => new Date(), this.o.locale);
     // Always wait the interval: results change on WeCom's clock, not ours.
     return 0;
   }

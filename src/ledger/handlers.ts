@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/connection';
 import type { HandlerRegistry } from '../events';
+import { appTexts, type Locale } from '../notify';
 import type { WeComEvent } from '../wecom/callback/events';
 import type { CorpTagGroup, CustomerDetail, Department, GroupChat, User, WeComClient } from '../wecom/client';
 import { employees, externalContacts } from './schema';
@@ -20,7 +21,7 @@ async function nameOf(ex: Executor, corpId: string, table: 'employee' | 'contact
     return r?.name || id;
   }
   const [r] = await ex.select({ name: externalContacts.name }).from(externalContacts).where(and(eq(externalContacts.corpId, corpId), eq(externalContacts.externalUserId, id)));
-  return r?.name || 'a customer';
+  return r?.name || '';
 }
 
 /**
@@ -28,7 +29,7 @@ async function nameOf(ex: Executor, corpId: string, table: 'employee' | 'contact
  * (outside the transaction); a read WeCom refuses degrades to what the event
  * itself says. Every handler is idempotent: a replay changes nothing twice.
  */
-export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComClient): void {
+export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComClient, locale: Locale): void {
   // A customer appeared, changed or half-added: read the pair's detail, record it.
   const relationSeen = {
     async prepare(e: WeComEvent): Promise<CustomerDetail | undefined> {
@@ -63,7 +64,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
       const [rep, customer] = [await nameOf(tx, ctx.corpId, 'employee', e.userId), await nameOf(tx, ctx.corpId, 'contact', e.externalUserId)];
       await raiseAlert(tx, ctx.corpId, {
         kind: 'rep_deleted_customer', userId: e.userId, externalUserId: e.externalUserId, sourceKey: `event:${ctx.eventId}`,
-        message: `[Lifelong] ${rep} deleted customer ${customer}. The customer's archive is kept; review the relationship in Lifelong.`,
+        message: appTexts(locale).repDeletedCustomer({ rep, customer }),
       });
     },
   });
@@ -116,7 +117,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
     async apply(tx: Executor, e: WeComEvent, user: User | undefined, ctx: { corpId: string; eventId: number }) {
       if (e.kind !== 'contact' || !e.userId) return;
       if (user?.status === 5) {
-        await departed(tx, ctx.corpId, user.userid, ctx.eventId);
+        await departed(tx, ctx.corpId, user.userid, ctx.eventId, locale);
         return;
       }
       await applyEmployee(tx, ctx.corpId, user ?? {
@@ -133,7 +134,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
   registry.on('change_contact:update_user', employeeChanged);
   registry.on('change_contact:delete_user', {
     async apply(tx, e, _p, ctx) {
-      if (e.kind === 'contact' && e.userId) await departed(tx, ctx.corpId, e.userId, ctx.eventId);
+      if (e.kind === 'contact' && e.userId) await departed(tx, ctx.corpId, e.userId, ctx.eventId, locale);
     },
   });
 
@@ -146,13 +147,13 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
   for (const change of ['create_party', 'update_party', 'delete_party']) registry.on(`change_contact:${change}`, departmentsChanged);
 }
 
-async function departed(tx: Executor, corpId: string, userId: string, eventId: number): Promise<void> {
+async function departed(tx: Executor, corpId: string, userId: string, eventId: number, locale: Locale): Promise<void> {
   const d = await markDeparted(tx, corpId, userId, causeOf(eventId));
   if (!d.changed) return;
   const name = await nameOf(tx, corpId, 'employee', userId);
   await raiseAlert(tx, corpId, {
     kind: 'employee_departed', userId, sourceKey: `departed:${userId}:${eventId}`,
     detail: { relations: d.relationsFlagged, groups: d.groupsFlagged },
-    message: `[Lifelong] ${name} has left. ${d.relationsFlagged} customers and ${d.groupsFlagged} groups await handover in Lifelong.`,
+    message: appTexts(locale).employeeDeparted({ name, customers: d.relationsFlagged, groups: d.groupsFlagged }),
   });
 }

@@ -148,3 +148,42 @@ export async function departedWithWork(ex: Executor, corpId: string): Promise<Ar
     order by e.departed_at, e.user_id`));
   return rows.map((r) => ({ userId: r.user_id, departedAt: new Date(r.departed_at) }));
 }
+
+export interface LeaderLevel {
+  departmentId: number;
+  /** 0 for the employee's own departments, 1 for their parents, … */
+  depth: number;
+  /** The department's leaders as WeCom lists them, then any employee flagged leader of it; whoever they are (departed, without customer contact, the employee themselves). */
+  leaderUserIds: string[];
+}
+
+/**
+ * The departments above an employee with their leaders, nearest first, up to
+ * the root: the handover's default takeover is the first of these who can
+ * take customers. At each depth the main department's line comes first.
+ */
+export async function leaderChain(ex: Executor, corpId: string, userId: string): Promise<LeaderLevel[]> {
+  const rows = rowsOf<{ id: number; depth: number; leader_user_ids: string[] | null; flagged: string[] | null }>(await ex.execute(sql`
+    with recursive me as (
+      select department_ids, main_department from employees where corp_id = ${corpId} and user_id = ${userId}
+    ), walk(start_id, id, parent_id, depth) as (
+      select d.id, d.id, d.parent_id, 0 from departments d, me
+      where d.corp_id = ${corpId} and d.id = any(me.department_ids) and d.removed_at is null
+      union all
+      select w.start_id, p.id, p.parent_id, w.depth + 1 from walk w
+      join departments p on p.corp_id = ${corpId} and p.id = w.parent_id and p.removed_at is null
+      where w.depth < 15
+    )
+    select w.id, w.depth, d.leader_user_ids,
+           array(select e.user_id from employees e where e.corp_id = ${corpId} and w.id = any(e.leader_of) order by e.user_id) as flagged
+    from walk w join departments d on d.corp_id = ${corpId} and d.id = w.id, me
+    order by w.depth, coalesce(w.start_id = me.main_department, false) desc, w.start_id, w.id`));
+  const seen = new Set<number>();
+  const out: LeaderLevel[] = [];
+  for (const r of rows) {
+    if (seen.has(r.id)) continue; // reached again by a longer path
+    seen.add(r.id);
+    out.push({ departmentId: r.id, depth: r.depth, leaderUserIds: [...new Set([...(r.leader_user_ids ?? []), ...(r.flagged ?? [])])] });
+  }
+  return out;
+}

@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   ADMIN_TOKEN: optional,
   SCHEDULE_TZ: z.string().default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Language of the app messages employees get (handover notices, alerts, digests, reminders). */
+  LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   /** Failed attempts after which an inbound event is parked for a human. */
   EVENT_MAX_ATTEMPTS: int(8),
   /** Takeover for the draft plan made when a rep leaves: 'leader' (their department leader) or a userid. */

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'request_timeout' | 'invalid_text' | 'invalid_encoding' | 'method_not_allowed'
   | 'invalid_rule'
   | 'unknown_employee' | 'employee_departed'
+  | 'takeover_required' | 'nothing_to_transfer'
   | 'invalid_schedule' | 'invalid_content';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -20,6 +21,7 @@ const STATUS: Record<ErrorCode, number> = {
   request_timeout: 408, invalid_text: 400, invalid_encoding: 400, method_not_allowed: 405,
   invalid_rule: 400,
   unknown_employee: 400, employee_departed: 400,
+  takeover_required: 409, nothing_to_transfer: 409,
   invalid_schedule: 400, invalid_content: 400,
 };
 

@@ -139,8 +139,8 @@ describe('follow-ups', () => {
     expect(bad.body.error.message).toMatch(/channel/);
     expect((await call('POST', '/api/contacts/wmnobody/follow-ups', { channel: 'phone', content: 'x' })).status).toBe(404);
 
-    const first = await remindDueFollowUps(database.db, corpId, now);
-    const second = await remindDueFollowUps(database.db, corpId, now);
+    const first = await remindDueFollowUps(database.db, corpId, now, 'zh-CN');
+    const second = await remindDueFollowUps(database.db, corpId, now, 'zh-CN');
     expect(first).toEqual({ reps: 2, notes: 3 });
     expect(second).toEqual({ reps: 0, notes: 0 });
 
@@ -156,7 +156,7 @@ describe('follow-ups', () => {
     expect(list.body.items[0].remindedAt).not.toBeNull();
 
     // The later one comes due: one more message, for it alone.
-    expect(await remindDueFollowUps(database.db, corpId, new Date(now.getTime() + 25 * HOUR))).toEqual({ reps: 1, notes: 1 });
+    expect(await remindDueFollowUps(database.db, corpId, new Date(now.getTime() + 25 * HOUR), 'zh-CN')).toEqual({ reps: 1, notes: 1 });
   });
 
   it('refuses an author who is not an employee (400 unknown_employee) or has left (400 employee_departed), and records nothing', async () => {
@@ -190,7 +190,7 @@ describe('follow-up reminders on two instances', () => {
           await call('POST', `/api/contacts/${c}/follow-ups`, { userId: rep, channel: 'other', content: 'x', nextFollowUpAt: new Date(now.getTime() - HOUR).toISOString() });
         }
       }
-      const runs = await Promise.all([remindDueFollowUps(database.db, corpId, now), remindDueFollowUps(other.db, corpId, now), remindDueFollowUps(database.db, corpId, now)]);
+      const runs = await Promise.all([remindDueFollowUps(database.db, corpId, now, 'zh-CN'), remindDueFollowUps(other.db, corpId, now, 'zh-CN'), remindDueFollowUps(database.db, corpId, now, 'zh-CN')]);
       expect(runs.reduce((n, r) => n + r.notes, 0)).toBe(60);
       const msgs = await database.db.select().from(appMessages).where(and(eq(appMessages.corpId, corpId), eq(appMessages.purpose, 'follow_up_reminder')));
       const mine = msgs.filter((m) => reps.includes(m.toUserIds[0]!));

@@ -196,9 +196,9 @@ describe('churn warnings and digests', () => {
     expect(all.find((w) => w.kind === 'key_account_decline')!.detail).toMatchObject({ recentOrders: 0, recentSpend: 0 });
 
     // Two instances at once: every warning goes out in exactly one digest, one per rep.
-    const [a, b] = await Promise.all([sendWarningDigests(db, corp, day(411)), sendWarningDigests(db, corp, day(411))]);
+    const [a, b] = await Promise.all([sendWarningDigests(db, corp, day(411), 'zh-CN'), sendWarningDigests(db, corp, day(411), 'zh-CN')]);
     expect(a.warnings + b.warnings).toBe(3);
-    expect(await sendWarningDigests(db, corp, day(412))).toEqual({ reps: 0, warnings: 0 });
+    expect(await sendWarningDigests(db, corp, day(412), 'zh-CN')).toEqual({ reps: 0, warnings: 0 });
     const msgs = rowsOf<{ to_user_ids: string[]; content: string }>(
       await db.execute(sql`select to_user_ids, content from app_messages where corp_id = ${corp} and purpose = 'warning_digest' order by to_user_ids[1]`),
     );

@@ -457,7 +457,7 @@ describe('group posts and rep tasks', () => {
       const text = (m.body as any).text.content as string;
       const rep = m.touser[0]!;
       const theirs = deliveries.filter((d) => d.sender === rep);
-      expect(text).toContain(`please contact ${theirs.length} customer`);
+      expect(text).toContain(`请联系以下 ${theirs.length} 位客户`);
       expect(text).toContain('{{customer.name}}');
       if (theirs[0]!.name) expect(text).toContain(theirs[0]!.name);
     }

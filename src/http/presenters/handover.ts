@@ -5,7 +5,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 export function presentPlanSummary(plan: PlanRow, counts: Record<string, number>) {
   return {
     id: plan.id, kind: plan.kind, status: plan.status, from: plan.fromUserId, takeovers: plan.takeoverUserIds, rule: plan.rule,
-    automatic: plan.automatic, createdBy: plan.createdBy, createdAt: plan.createdAt.toISOString(),
+    automatic: plan.automatic, unassignedReason: plan.unassignedReason, createdBy: plan.createdBy, createdAt: plan.createdAt.toISOString(),
     confirmedAt: iso(plan.confirmedAt), finishedAt: iso(plan.finishedAt), counts,
   };
 }

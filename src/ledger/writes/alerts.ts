@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/connection';
-import { enqueueAppMessage } from '../../notify';
+import { enqueueAppMessage, type AppText } from '../../notify';
 import { alerts } from '../schema';
 import { leadersOf } from './directory';
 
@@ -12,7 +12,7 @@ export type AlertKind = 'rep_deleted_customer' | 'customer_deleted_rep' | 'emplo
 export async function raiseAlert(
   ex: Executor,
   corpId: string,
-  a: { kind: AlertKind; userId: string; externalUserId?: string; sourceKey: string; detail?: Record<string, unknown>; message?: string },
+  a: { kind: AlertKind; userId: string; externalUserId?: string; sourceKey: string; detail?: Record<string, unknown>; message?: AppText },
 ): Promise<boolean> {
   const recipients = a.message ? await leadersOf(ex, corpId, a.userId) : [];
   const rows = await ex

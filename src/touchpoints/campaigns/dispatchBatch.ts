@@ -4,9 +4,9 @@ import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { displayNames } from '../../ledger';
 import { AppError, errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { enqueueAppMessage } from '../../notify';
+import { appTexts, enqueueAppMessage, type CampaignSuggestion } from '../../notify';
 import { appErrorCode, errcodeOf, isTransient, isWeComError, type Attachment, type WeComClient } from '../../wecom/client';
-import { getTemplate, isCustomerVariable, renderTemplate, renderVarsFor, templateVariables, truncateBytes, wecomAttachments } from '../content';
+import { getTemplate, isCustomerVariable, renderTemplate, renderVarsFor, templateVariables, wecomAttachments } from '../content';
 import { settleRunsOf } from './campaigns';
 import type { Content } from './definition';
 import { findSentTask } from './findSentTask';
@@ -343,9 +343,6 @@ async function contentTemplate(ex: Executor, corpId: string, content: Content) {
 
 // ---------------------------------------------------------------- rep tasks
 
-/** App-message text limit (message/send cuts beyond it). */
-const APP_TEXT_MAX_BYTES = 2048;
-
 /**
  * A rep task batch: ONE app message to the rep listing whom to contact,
  * queued in the notify outbox in the same transaction that marks the
@@ -361,14 +358,11 @@ async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   }
   const recipients = await recipientsOf(db, b);
   const names = await displayNames(db, corpId, recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE), []);
-  const suggestion = c.content.type === 'none' ? '' : await suggestionText(db, corpId, c.content);
-  const lines = [
-    `Campaign "${c.campaignName}": please contact ${recipients.length} customer${recipients.length === 1 ? '' : 's'}.`,
-    ...recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE).map((id, i) => `${i + 1}. ${names.get(id) || id}`),
-    ...(recipients.length > TASK_CUSTOMERS_PER_MESSAGE ? [`… and ${recipients.length - TASK_CUSTOMERS_PER_MESSAGE} more: see campaign #${b.campaignId} in the console.`] : []),
-    ...(suggestion ? ['', suggestion] : []),
-  ];
-  const content = truncateBytes(lines.join('\n'), APP_TEXT_MAX_BYTES).text;
+  const suggestion = c.content.type === 'none' ? undefined : await suggestionOf(db, corpId, c.content);
+  const content = appTexts(d.settings.locale).campaignTask({
+    campaign: c.campaignName, campaignId: b.campaignId, customers: recipients.length,
+    listed: recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE).map((id) => names.get(id) || id), suggestion,
+  });
   await db.transaction(async (tx) => {
     const rows = await tx.execute(sql`update campaign_batches set status = 'done', text = ${content}, answered_at = ${now.toISOString()}::timestamptz,
         final_at = ${now.toISOString()}::timestamptz, locked_until = null
@@ -383,8 +377,8 @@ async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   });
 }
 
-async function suggestionText(ex: Executor, corpId: string, content: Exclude<Content, { type: 'none' }>): Promise<string> {
-  if (content.type === 'inline') return `Suggested message:\n${content.text}`;
+async function suggestionOf(ex: Executor, corpId: string, content: Exclude<Content, { type: 'none' }>): Promise<CampaignSuggestion | undefined> {
+  if (content.type === 'inline') return { type: 'inline', text: content.text };
   const t = await getTemplate(ex, corpId, content.templateId);
-  return t ? `Suggested template #${t.id} "${t.name}":\n${t.text}` : '';
+  return t ? { type: 'template', id: t.id, name: t.name, text: t.text } : undefined;
 }

@@ -20,11 +20,13 @@ export interface CampaignSettings {
   confirmWindowMs: number;
   resultsPollMs: number;
   effectDays: number;
+  /** Language of the rep-task app messages (LOCALE). */
+  locale: Config['LOCALE'];
 }
 
 type CampaignConfig = Pick<Config,
   'SCHEDULE_TZ' | 'CAMPAIGN_FREQUENCY_CAP' | 'CAMPAIGN_FREQUENCY_DAYS' | 'CAMPAIGN_QUIET_HOURS' | 'CAMPAIGN_OWNER_RULE' | 'CAMPAIGN_CATCHUP_GRACE_H'
-  | 'WECOM_MASS_RECEIVE_RULE' | 'CAMPAIGN_REMIND_AFTER_S' | 'CAMPAIGN_CONFIRM_WINDOW_H' | 'CAMPAIGN_RESULTS_POLL_S' | 'CAMPAIGN_EFFECT_DAYS'>;
+  | 'WECOM_MASS_RECEIVE_RULE' | 'CAMPAIGN_REMIND_AFTER_S' | 'CAMPAIGN_CONFIRM_WINDOW_H' | 'CAMPAIGN_RESULTS_POLL_S' | 'CAMPAIGN_EFFECT_DAYS' | 'LOCALE'>;
 
 export function campaignSettings(c: CampaignConfig): CampaignSettings {
   return Object.freeze({
@@ -39,6 +41,7 @@ export function campaignSettings(c: CampaignConfig): CampaignSettings {
     confirmWindowMs: c.CAMPAIGN_CONFIRM_WINDOW_H * 3600_000,
     resultsPollMs: Math.max(1, c.CAMPAIGN_RESULTS_POLL_S) * 1000,
     effectDays: c.CAMPAIGN_EFFECT_DAYS,
+    locale: c.LOCALE,
   });
 }
 

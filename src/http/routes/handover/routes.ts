@@ -1,6 +1,6 @@
 import type { Db } from '../../../db/connection';
 import {
-  cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, syncUnassigned, unassignedOf, type PlanInput,
+  cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, setTakeovers, syncUnassigned, unassignedOf, type PlanInput,
 } from '../../../handover';
 import { AppError, notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
@@ -8,7 +8,7 @@ import type { Actor, ApiRouter } from '../../apiRouter';
 import { presentPlan, presentPlanSummary } from '../../presenters/handover';
 import {
   AuditList, AuditQuery, CreateHandover, HandoverList, HandoverListQuery, HandoverView, PlanIdParams, PlansCreated, PlanUnassigned,
-  UnassignedList, UnassignedQuery,
+  SetTakeovers, UnassignedList, UnassignedQuery,
 } from './schema';
 
 export interface HandoverRouteDeps {
@@ -50,7 +50,20 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
   });
 
   api.route({
-    method: 'post', path: '/api/handovers/:id/confirm', tags: ['handover'], summary: 'Confirm a draft: its items are sent to WeCom',
+    method: 'put', path: '/api/handovers/:id/takeovers', tags: ['handover'],
+    summary: "Set or change a draft's takeovers: its items are planned again, each with a fresh preflight",
+    params: PlanIdParams, body: SetTakeovers, response: HandoverView,
+    async handler({ params, body, actor }) {
+      const who = mayManage(actor);
+      await d.db.transaction((tx) => setTakeovers(tx, params.id, { takeoverUserIds: body.takeovers, rule: body.rule }, {
+        corpId: d.corpId, actor: who, now: new Date(), customerCap: d.customerCap,
+      }));
+      return view(params.id);
+    },
+  });
+
+  api.route({
+    method: 'post', path: '/api/handovers/:id/confirm', tags: ['handover'], summary: 'Confirm a draft: its items are sent to WeCom (409 takeover_required without a takeover, nothing_to_transfer when no item passed the preflight)',
     params: PlanIdParams, response: HandoverView,
     async handler({ params, actor }) {
       const who = mayManage(actor);

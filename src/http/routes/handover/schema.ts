@@ -26,6 +26,11 @@ export const CreateHandover = z.object({
   notifyUserIds: z.array(userId).max(50).optional(),
 });
 
+export const SetTakeovers = z.object({
+  takeovers: z.array(userId).min(1).max(50),
+  rule: z.enum(['one', 'round_robin', 'balance']).default('one'),
+});
+
 export const HandoverItem = z.object({
   type: z.enum(['customer', 'group']),
   id: z.string(),
@@ -47,6 +52,8 @@ const PlanSummary = z.object({
   takeovers: z.array(z.string()),
   rule: z.string(),
   automatic: z.boolean(),
+  /** Why an automatic draft has no takeover (set one with PUT /api/handovers/:id/takeovers); null otherwise. */
+  unassignedReason: z.string().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   confirmedAt: z.string().nullable(),

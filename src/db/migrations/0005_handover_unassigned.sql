@@ -1,0 +1,1 @@
+ALTER TABLE "handover_plans" ADD COLUMN "unassigned_reason" text;
