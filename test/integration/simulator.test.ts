@@ -630,7 +630,9 @@ describe('startWorldStream', () => {
       const before = sim.world.summary();
       const errors: unknown[] = [];
       const stream = startWorldStream(sim, { intervalMs: 5, rng: 1, onEvent: (_n, _r, err) => err && errors.push(err) });
-      await new Promise((r) => setTimeout(r, 300));
+      // Wait for the events, not for a fixed time: a loaded machine runs fewer 5 ms ticks in 300 ms.
+      const deadline = Date.now() + 20_000;
+      while (stream.count <= 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       stream.stop();
       const count = stream.count;
       await sim.flushCallbacks();
