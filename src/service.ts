@@ -65,6 +65,8 @@ export interface Service {
   campaignDispatcher: CampaignDispatcher;
   campaignPoller: CampaignResultsPoller;
   client: WeComClient;
+  /** Every worker looks for due work now (demo mode calls it when the simulator's clock jumps). */
+  wakeWorkers(): void;
   /** Queues a full sync (or joins the open one) and wakes the sync worker. */
   requestSync(trigger: string): Promise<{ jobId: number; created: boolean }>;
   stop(): Promise<void>;
@@ -98,8 +100,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   registerArchiveHandlers(handlers);
   const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
   const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const handoverSender = new HandoverSender({ db, corpId, client, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.workerPollMs });
-  const handoverPoller = new HandoverPoller({ db, corpId, client, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
+  const handoverSender = new HandoverSender({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.workerPollMs });
+  const handoverPoller = new HandoverPoller({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
   routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => handoverSender.wake() }));
   const requestSync = async (trigger: string) => {
     const r = await requestFullSync(db, corpId, trigger);
@@ -171,19 +173,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const campaignTick = cron.schedule('* * * * *', () => campaignScheduler.wake(), {
     timezone: config.SCHEDULE_TZ, name: 'campaign-tick', suppressMissedWarning: true,
   });
-  if (o.worker !== false) {
-    worker.start();
-    syncWorker.start();
-    appMessages.start();
-    handoverSender.start();
-    handoverPoller.start();
-    tagChanges.start();
-    followUpReminder.start();
-    contentRecovery.start();
-    campaignScheduler.start();
-    campaignDispatcher.start();
-    campaignPoller.start();
-  }
+  const workers = [worker, syncWorker, appMessages, handoverSender, handoverPoller, tagChanges, followUpReminder, contentRecovery,
+    campaignScheduler, campaignDispatcher, campaignPoller];
+  if (o.worker !== false) for (const w of workers) w.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -202,6 +194,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     campaignPoller,
     client,
     requestSync,
+    wakeWorkers() {
+      for (const w of workers) w.wake();
+    },
     stop() {
       // Stop accepting, let in-flight requests and the current event finish, then close the database.
       stopping ??= (async () => {
@@ -210,8 +205,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         await syncCron?.destroy();
         for (const c of archiveCrons) await c.destroy();
         await campaignTick.destroy();
-        await Promise.all([worker.stop(), syncWorker.stop(), appMessages.stop(), handoverSender.stop(), handoverPoller.stop(), tagChanges.stop(), followUpReminder.stop(), contentRecovery.stop(),
-          campaignScheduler.stop(), campaignDispatcher.stop(), campaignPoller.stop()]);
+        await Promise.all(workers.map((w) => w.stop()));
         await closed;
         unplugLag();
         if (ownsDatabase) await database.close();

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { integer, text, timestamp } from 'drizzle-orm/pg-core';
 import { rowsOf, type Executor } from './connection';
+import { sqlTime } from './time';
 
 /**
  * The state machine every work row carries (events, deliveries, handover
@@ -33,6 +34,8 @@ export interface ClaimOptions {
   where?: SQL;
   /** ORDER BY for the claim; the default is oldest first. */
   orderBy?: SQL;
+  /** Business time rows are due by (the injected clock); default: the database's now(). Leases always use the database's. */
+  now?: Date;
 }
 
 /** Claims up to `limit` ready rows for `owner`; returns their ids in claim order. */
@@ -40,12 +43,13 @@ export async function claimRows(ex: Executor, o: ClaimOptions): Promise<number[]
   const t = sql.identifier(o.table);
   const extra = o.where ? sql`and (${o.where})` : sql``;
   const order = o.orderBy ?? sql`available_at, id`;
+  const due = o.now ? sqlTime(o.now) : sql`now()`;
   const res = await ex.execute(sql`
     update ${t} set locked_until = now() + make_interval(secs => ${o.leaseSeconds}),
                     locked_by = ${o.owner}, attempts = attempts + 1
     where id in (
       select id from ${t}
-      where corp_id = ${o.corpId} and status = 'pending' and available_at <= now()
+      where corp_id = ${o.corpId} and status = 'pending' and available_at <= ${due}
         and (locked_until is null or locked_until < now()) ${extra}
       order by ${order}
       limit ${o.limit}

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jsonRows, textArray } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db, type Executor } from '../db/connection';
+import { sqlTime } from '../db/time';
 import { claimRows } from '../db/workRow';
 import { errorMessage } from '../lib/errors';
 import type { Locale } from '../notify';
@@ -85,7 +86,7 @@ function groupOutcome(errcode: number, now: Date): Pick<Outcome, 'status' | 'rea
 export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, now: () => Date, locale: Locale): Promise<number> {
   const [key] = rowsOf<{ plan_id: string; type: 'customer' | 'group'; to_user_id: string }>(await db.execute(sql`
     select plan_id, type, to_user_id from handover_items
-    where corp_id = ${corpId} and status = 'pending' and available_at <= now() and (locked_until is null or locked_until < now())
+    where corp_id = ${corpId} and status = 'pending' and available_at <= ${sqlTime(now())} and (locked_until is null or locked_until < now())
     order by available_at, id limit 1`));
   if (!key) return 0;
   const planId = Number(key.plan_id);
@@ -93,10 +94,11 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
     table: ITEMS_TABLE, corpId, owner, limit: BATCH_SIZE, leaseSeconds: 120,
     where: sql`plan_id = ${planId} and type = ${key.type} and to_user_id = ${key.to_user_id}`,
     orderBy: sql`id`,
+    now: now(),
   });
   if (ids.length === 0) return 0;
   const claimed = await db.select().from(handoverItems).where(inArray(handoverItems.id, ids));
-  const items = await holdBackCustomersInTransfer(db, corpId, owner, claimed);
+  const items = await holdBackCustomersInTransfer(db, corpId, owner, claimed, now());
   const [plan] = await db.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
   if (!plan) return 0;
   const from = plan.fromUserId;
@@ -145,7 +147,7 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
       if (retryable) {
         // The call may or may not have reached WeCom: the items stay claimed-once and are looked up before any resend.
         await db.execute(sql`update handover_items set locked_until = null, last_error = ${errorMessage(err).slice(0, 500)},
-          available_at = now() + interval '5 seconds' where id = any(${sql.param(toSend.map((i) => i.id))}::bigint[]) and locked_by = ${owner}`);
+          available_at = ${sqlTime(now())} + interval '5 seconds' where id = any(${sql.param(toSend.map((i) => i.id))}::bigint[]) and locked_by = ${owner}`);
         await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'failed', retry: true, errcode: errcodeOf(err) ?? null, error: errorMessage(err).slice(0, 300) } });
         await recordOutcomes(db, corpId, planId, owner, outcomes, now(), locale);
         return ids.length;
@@ -169,7 +171,7 @@ const HOLD_BACK_MS = 3600_000;
  * customer of two departed reps waits, unsent, until the first transfer has
  * ended. Held-back items are released (their claim undone) for a later look.
  */
-async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string, items: HandoverItem[]): Promise<HandoverItem[]> {
+async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string, items: HandoverItem[], now: Date): Promise<HandoverItem[]> {
   const customers = items.filter((i) => i.type === 'customer');
   if (customers.length === 0) return items;
   const busy = new Set(rowsOf<{ target_id: string }>(await db.execute(sql`
@@ -178,7 +180,7 @@ async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string
   const held = customers.filter((i) => busy.has(i.targetId)).map((i) => i.id);
   if (held.length === 0) return items;
   await db.execute(sql`update handover_items set locked_until = null, attempts = attempts - 1,
-      available_at = now() + make_interval(secs => ${HOLD_BACK_MS / 1000}), reason = 'the customer is in another transfer: sent once it has ended'
+      available_at = ${sqlTime(now)} + make_interval(secs => ${HOLD_BACK_MS / 1000}), reason = 'the customer is in another transfer: sent once it has ended'
     where id = any(${sql.param(held)}::bigint[]) and locked_by = ${owner}`);
   return items.filter((i) => !held.includes(i.id));
 }

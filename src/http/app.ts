@@ -40,7 +40,7 @@ export function createApp(d: AppDeps): Koa {
     ctx.body = api.document({ title: 'Lifelong', version: '0.1.0' });
   });
 
-  const ops = opsRoutes({ ping: d.ping, warnings: d.warnings ?? (async () => []) });
+  const ops = opsRoutes({ ping: d.ping, warnings: d.warnings ?? (async () => []), metricsToken: d.config.METRICS_TOKEN });
   const callback = callbackRoutes({
     db: d.db,
     clock: d.clock,

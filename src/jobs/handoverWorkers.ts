@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection';
 import { draftMissedDepartures, pollHandoverResults, sendHandoverBatch, type HandoverSettings } from '../handover';
+import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import type { Locale } from '../notify';
 import type { WeComClient } from '../wecom/client';
@@ -9,6 +10,8 @@ interface HandoverWorkerOptions {
   db: Db;
   corpId: string;
   client: WeComClient;
+  /** Time for due items, holds and expiries (the simulator's in demo mode). */
+  clock: Clock;
   log: Logger;
   /** Language of the notices sent when a plan completes (LOCALE). */
   locale: Locale;
@@ -27,7 +30,7 @@ export class HandoverSender extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, () => new Date(), this.o.locale);
+    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, () => this.o.clock.now(), this.o.locale);
   }
 }
 
@@ -43,7 +46,7 @@ export class HandoverPoller extends LoopWorker {
   async runOnce(): Promise<number> {
     const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings);
     if (drafted.length) this.o.log.info({ plans: drafted }, 'drafted handovers for departures found by sync');
-    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => new Date(), this.o.locale);
+    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => this.o.clock.now(), this.o.locale);
     // Always wait the interval: results change on WeCom's clock, not ours.
     return 0;
   }

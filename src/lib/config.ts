@@ -8,7 +8,8 @@ const int = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt
 
 const EnvSchema = z.object({
   PORT: int(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface to listen on: 127.0.0.1 in demo mode (its token is printed), 0.0.0.0 otherwise, unless set. */
+  HOST: optional,
   DATABASE_URL: optional,
   DATA_DIR: z.string().default('./data'),
   WECOM_CORP_ID: optional,
@@ -22,6 +23,8 @@ const EnvSchema = z.object({
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
   WECOM_CALLBACK_MAX_SKEW_S: int(300),
   ADMIN_TOKEN: optional,
+  /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers only on the loopback. */
+  METRICS_TOKEN: optional,
   SCHEDULE_TZ: z.string().default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Language of the app messages employees get (handover notices, alerts, digests, reminders). */
@@ -65,7 +68,8 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'HOST'> {
+  HOST: string;
   /** No WECOM_CORP_ID: run against the built-in simulator with demo data. */
   demo: boolean;
   corpId: string;
@@ -81,12 +85,21 @@ export interface DemoCredentials {
   contactSecret?: string;
   agentSecret?: string;
   agentId?: number;
+  /** A bootstrap admin token kept with the demo's data (so it survives restarts); random when absent. */
+  adminToken?: string;
 }
 
 export class ConfigError extends Error {}
 
-/** Parses the environment once; the result is frozen and passed down explicitly. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, demoCredentials?: DemoCredentials): Readonly<Config> {
+/**
+ * Parses the environment once; the result is frozen and passed down explicitly.
+ * `demoCredentials` may be a function of the parsed environment (demo mode keeps
+ * its secrets in DATA_DIR); it is only called in demo mode.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  demoCredentials?: DemoCredentials | ((env: Env) => DemoCredentials),
+): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -99,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, demoCredentials
     if (missing.length) throw new ConfigError(`invalid configuration: ${missing.join(', ')} required with WECOM_CORP_ID`);
     if (!e.ADMIN_TOKEN) throw new ConfigError('invalid configuration: ADMIN_TOKEN is required with WECOM_CORP_ID');
   }
-  const d = demoCredentials ?? {
+  const given = demo && typeof demoCredentials === 'function' ? demoCredentials(e) : typeof demoCredentials === 'object' ? demoCredentials : undefined;
+  const d = given ?? {
     corpId: 'wwdemo00000000nowecom',
     callbackToken: randomBytes(12).toString('hex'),
     callbackAesKey: randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'x'),
@@ -113,9 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, demoCredentials
           WECOM_AGENT_ID: e.WECOM_AGENT_ID ?? (d.agentId === undefined ? undefined : String(d.agentId)),
         }
       : {}),
+    HOST: e.HOST ?? (demo ? '127.0.0.1' : '0.0.0.0'),
     demo,
     corpId: e.WECOM_CORP_ID ?? d.corpId,
-    adminToken: e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url'),
+    adminToken: e.ADMIN_TOKEN ?? d.adminToken ?? randomBytes(18).toString('base64url'),
     callback: Object.freeze({
       token: e.WECOM_CALLBACK_TOKEN ?? d.callbackToken,
       aesKey: e.WECOM_CALLBACK_AES_KEY ?? d.callbackAesKey,

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { sqlTime } from '../../db/time';
 import { displayNames } from '../../ledger';
 import { AppError, errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -62,7 +63,7 @@ export async function dispatchNextBatch(d: DispatchDeps, now: Date): Promise<num
     await deferBatches(d.db, d.corpId, until);
     return 0;
   }
-  const claimed = await claimBatch(d, d.leaseSeconds ?? 300);
+  const claimed = await claimBatch(d, d.leaseSeconds ?? 300, now);
   if (!claimed) return 0;
   try {
     if (claimed.kind === 'rep_task') await dispatchTask(d, claimed, now);
@@ -82,11 +83,11 @@ async function deferBatches(db: Db, corpId: string, until: Date): Promise<void> 
       and (locked_until is null or locked_until < now())`);
 }
 
-async function claimBatch(d: DispatchDeps, leaseSeconds: number): Promise<Claimed | undefined> {
+async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Promise<Claimed | undefined> {
   const rows = rowsOf<{ id: string | number; prev: 'pending' | 'sending'; kind: CampaignKind; campaign_status: string; campaign_name: string; content: Content | string }>(await d.db.execute(sql`
     with pick as (
       select b.id, b.status as prev from campaign_batches b
-      where b.corp_id = ${d.corpId} and b.status in ('pending', 'sending') and b.available_at <= now()
+      where b.corp_id = ${d.corpId} and b.status in ('pending', 'sending') and b.available_at <= ${sqlTime(now)}
         and (b.locked_until is null or b.locked_until < now())
         -- An unsure batch is resolved whatever its campaign's state; new sends only for live campaigns.
         and (b.status = 'sending' or exists (select 1 from campaigns c where c.id = b.campaign_id and c.status in ('active', 'completed')))
@@ -136,7 +137,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       if (refused) {
         await refuseBatch(d, b, errcodeOf(err) ?? null, `content: ${errorMessage(err)}`, now);
       } else {
-        await retryLater(db, b.id, owner, 'pending', errorMessage(err), 30);
+        await retryLater(db, b.id, owner, 'pending', errorMessage(err), 30, now);
       }
       return;
     }
@@ -151,7 +152,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       }, now);
     } catch (err) {
       // WeCom did not answer the lookup (41063 still dispatching, network): look again later, never resend blind.
-      await retryLater(db, b.id, owner, 'sending', `lookup: ${errorMessage(err)}`, unsureBackoffS(d, b.attempts));
+      await retryLater(db, b.id, owner, 'sending', `lookup: ${errorMessage(err)}`, unsureBackoffS(d, b.attempts), now);
       return;
     }
     if (found) {
@@ -165,7 +166,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   // Recorded before the call: from here on a crash leaves `sending`, which the next claim looks up.
   // The campaign is read again in the same statement: a cancel or pause since the claim stops the send here.
   const marked = await db.execute(sql`
-    update campaign_batches b set status = 'sending', sending_at = coalesce(b.sending_at, now())
+    update campaign_batches b set status = 'sending', sending_at = coalesce(b.sending_at, ${sqlTime(now)})
     from campaigns c
     where b.id = ${b.id} and c.id = b.campaign_id and c.status in ('active', 'completed')
       and b.locked_by = ${owner} and b.locked_until > now() and b.msgid is null and b.status in ('pending', 'sending')
@@ -201,7 +202,7 @@ async function notSent(d: DispatchDeps, b: BatchRow, now: Date): Promise<void> {
       if (rowsOf(done).length) await failDeliveries(tx, b, 'cancelled', 'campaign_cancelled', now);
     });
   } else {
-    await retryLater(d.db, b.id, d.owner, 'pending', `not sent: campaign ${row?.status ?? 'gone'}`, 60);
+    await retryLater(d.db, b.id, d.owner, 'pending', `not sent: campaign ${row?.status ?? 'gone'}`, 60, now);
   }
 }
 
@@ -217,22 +218,22 @@ async function callFailed(d: DispatchDeps, b: BatchRow, err: unknown, now: Date)
       await refuseBatch(d, b, errcode ?? null, message, now, 'dead');
       return;
     }
-    await retryLater(db, b.id, owner, 'pending', message, err.kind === 'rate_limited' ? 60 : Math.min(3600, 30 * 2 ** (b.attempts - 1)));
+    await retryLater(db, b.id, owner, 'pending', message, err.kind === 'rate_limited' ? 60 : Math.min(3600, 30 * 2 ** (b.attempts - 1)), now);
     return;
   }
   if (!isWeComError(err) || isTransient(err)) {
     // Network, timeout, 5xx, -1: WeCom may have created the task. The next claim looks it up before any resend.
-    await retryLater(db, b.id, owner, 'sending', message, unsureBackoffS(d, b.attempts));
+    await retryLater(db, b.id, owner, 'sending', message, unsureBackoffS(d, b.attempts), now);
     return;
   }
   // A definite refusal: 41048 nobody sendable; others (content, sender) refuse the whole batch.
   await refuseBatch(d, b, errcode ?? null, message, now);
 }
 
-async function retryLater(db: Db, id: number, owner: string, status: 'pending' | 'sending', error: string, seconds: number): Promise<void> {
+async function retryLater(db: Db, id: number, owner: string, status: 'pending' | 'sending', error: string, seconds: number, now: Date): Promise<void> {
   await db.execute(sql`
     update campaign_batches set status = ${status}, locked_until = null, last_error = ${error.slice(0, 2000)},
-      available_at = now() + make_interval(secs => ${seconds})
+      available_at = ${sqlTime(now)} + make_interval(secs => ${seconds})
     where id = ${id} and locked_by = ${owner} and msgid is null and status in ('pending', 'sending')`);
 }
 

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { jsonRows } from '../../db/bulk';
 import { rowsOf, type Db } from '../../db/connection';
+import { sqlTime } from '../../db/time';
 import { errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../../wecom/client';
@@ -47,7 +48,7 @@ export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
   const claimed = rowsOf<{ id: string | number; campaign_status: string }>(await d.db.execute(sql`
     with pick as (
       select b.id from campaign_batches b
-      where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.available_at <= now() and (b.locked_until is null or b.locked_until < now())
+      where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.available_at <= ${sqlTime(now)} and (b.locked_until is null or b.locked_until < now())
       order by b.available_at, b.id
       limit ${d.limit ?? 10}
       for update of b skip locked)
@@ -85,7 +86,7 @@ async function pollFailed(d: PollDeps, b: BatchRow, err: unknown, now: Date): Pr
       update campaign_batches set locked_until = null, last_error = ${message}, poll_failures = poll_failures + 1,
         status = case when ${refused} and poll_failures + 1 >= ${MAX_POLL_FAILURES}::int then 'unknown' else status end,
         final_at = case when ${refused} and poll_failures + 1 >= ${MAX_POLL_FAILURES}::int then ${at}::timestamptz else final_at end,
-        available_at = now() + make_interval(secs => least(${POLL_BACKOFF_CAP_S}::float8,
+        available_at = ${sqlTime(now)} + make_interval(secs => least(${POLL_BACKOFF_CAP_S}::float8,
           ${d.settings.resultsPollMs / 1000}::float8 * power(2, least(poll_failures, 30))))
       where id = ${b.id} and locked_by = ${d.owner} and status = 'waiting'
       returning status, poll_failures`));

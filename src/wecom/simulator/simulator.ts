@@ -141,6 +141,7 @@ export class Simulator implements SimCore {
   private server?: http.Server;
   private baseUrl?: string;
   private readonly settlers: Array<() => void> = [];
+  private readonly advanceListeners: Array<(ms: number) => void> = [];
 
   constructor(readonly options: SimulatorOptions) {
     this.corpId = options.corpId;
@@ -206,6 +207,12 @@ export class Simulator implements SimCore {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advanceTime needs a non-negative number of ms');
     this.offsetMs += ms;
     this.settle();
+    for (const fn of this.advanceListeners) fn(ms);
+  }
+
+  /** Called after every advanceTime (demo mode wakes the service's workers, which share this clock). */
+  onTimeAdvanced(fn: (ms: number) => void): void {
+    this.advanceListeners.push(fn);
   }
 
   /** Register work that becomes due with time (e.g. transfers completing after 24 h); run on every call and advance. */

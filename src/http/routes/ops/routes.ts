@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
+import type Koa from 'koa';
 import { AppError } from '../../../lib/errors';
 import { registry } from '../../../lib/metrics';
 
@@ -6,6 +8,34 @@ export interface OpsDeps {
   ping(): Promise<void>;
   /** Things an operator should know that do not make us unready (e.g. WeCom permission gaps). */
   warnings(): Promise<string[]>;
+  /** METRICS_TOKEN: /metrics wants it as a bearer token; without one, /metrics answers only on the loopback. */
+  metricsToken?: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** The peer is this machine and no proxy stands between (a proxy on the loopback forwards the world). */
+export function isDirectLoopback(ctx: Koa.Context): boolean {
+  if (ctx.get('x-forwarded-for') || ctx.get('forwarded') || ctx.get('x-real-ip')) return false;
+  const a = ctx.req.socket.remoteAddress ?? '';
+  return a === '::1' || /^(::ffff:)?127\./.test(a);
+}
+
+/** Metrics name queues, routes and counts: not for the open network. */
+function metricsAccess(token: string | undefined): Koa.Middleware {
+  const expected = token ? digest(token) : undefined;
+  return async (ctx, next) => {
+    if (expected) {
+      const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+      if (!m?.[1] || !timingSafeEqual(digest(m[1].trim()), expected)) {
+        ctx.set('WWW-Authenticate', 'Bearer');
+        throw new AppError('unauthorized', '/metrics needs the METRICS_TOKEN as a bearer token');
+      }
+    } else if (!isDirectLoopback(ctx)) {
+      throw new AppError('forbidden', '/metrics answers only on the loopback; set METRICS_TOKEN to scrape it from elsewhere');
+    }
+    await next();
+  };
 }
 
 /** Unauthenticated probes for orchestrators and Prometheus. */
@@ -22,7 +52,7 @@ export function opsRoutes(d: OpsDeps): Router {
     }
     ctx.body = { status: 'ready', warnings: await d.warnings().catch(() => []) };
   });
-  router.get('/metrics', async (ctx) => {
+  router.get('/metrics', metricsAccess(d.metricsToken), async (ctx) => {
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
   });
