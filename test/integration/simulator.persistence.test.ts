@@ -157,6 +157,17 @@ describe('saveTo + restoreFrom', () => {
     for (const id of fresh) expect(known.has(id)).toBe(false);
     expect(new Set(fresh).size).toBe(fresh.length);
     expect(fresh[0]).not.toBe(replayed);
+    // The id streams themselves differ from a seeded simulator's and from the previous generation's
+    // (the collision checks above would hide a replayed stream).
+    const draws = (s: Simulator) => Array.from({ length: 4 }, () => s.rng.next());
+    const again = createSimulator(options({ restoreFrom: file }));
+    await b.sim.saveTo(file);
+    const third = createSimulator(options({ restoreFrom: file }));
+    expect(third.generation).toBe(2);
+    const [g0, g1, g2] = [draws(createSimulator(options())), draws(again), draws(third)];
+    expect(g1).not.toEqual(g0);
+    expect(g2).not.toEqual(g1);
+    expect(g2).not.toEqual(g0);
   });
 
   it('keeps simulated time running with the base clock across the restart (offset kept)', async () => {
