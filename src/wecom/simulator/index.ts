@@ -3,13 +3,15 @@
  * Lifelong calls, delivers encrypted callbacks for world actions, and exposes
  * a control API under /__sim/. Public surface of src/wecom/simulator.
  */
-export { createSimulator, DEFAULT_SETTINGS, demoSimulatorOptions, Simulator } from './simulator';
-export type { SimulatorOptions, SimulatorState } from './simulator';
+export { createSimulator, DEFAULT_SETTINGS, demoSimulatorOptions, restoreSimulator, Simulator } from './simulator';
+export type { PersistenceStatus, PersistOptions, SimulatorOptions, SimulatorState } from './simulator';
+export { readStateFile, SIM_STATE_VERSION, SimStateFileError } from './persistence';
+export type { SimStateFile } from './persistence';
 export type { SimSettings, SentAppMessage, SentWelcome, WelcomeCode } from './core';
 export { TransferDesk, TRANSFER_DELAY_SECONDS } from './world/transfers';
 export { MASS_RECEIVE_RULES, MassMessageDesk, RECIPIENT_STATUS, shanghaiDay } from './world/massMessages';
 export type {
-  MassChatType, MassReceiveRule, MassTask, MassTaskDetails, RepCreatesMassMessageInput, SenderDecision, SenderPart,
+  MassChatType, MassReceiveRule, MassTask, MassTaskDetails, RepCreatesMassMessageInput, SavedMassDesk, SavedMassTask, SenderDecision, SenderPart,
 } from './world/massMessages';
 export { MEDIA_TTL_SECONDS, MediaLibrary } from './world/media';
 export type { MediaType, StoredImage, StoredMedia } from './world/media';
@@ -20,7 +22,7 @@ export type { SeedCounts, SeedOptions } from './world/seed';
 export { World } from './world/state';
 export type {
   ContactWay, Customer, Department, Employee, Group, GroupMember, GroupTransferRecord, Relation, Tag, TagGroup, TransferRecord,
-  WorldSnapshot, WorldSummary,
+  WorldDurable, WorldSnapshot, WorldSummary,
 } from './world/state';
 export { ActionError, WORLD_ACTIONS } from './world/actions';
 export type { CustomerAddsRepViaWayInput, WorldActionName } from './world/actions';

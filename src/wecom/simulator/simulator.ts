@@ -26,6 +26,9 @@ import { SimInputError } from './errors';
 import { type Fault, FaultInjector, type FaultSpec } from './faults';
 import { handleApiCall, sendEmpty } from './http';
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig, RateLimiter } from './limits';
+import {
+  readStateFile, SIM_STATE_KIND, SIM_STATE_VERSION, type SimStateFile, SimStateFileError, streamSeed, writeFileAtomic,
+} from './persistence';
 import { Rng } from './random';
 import { ApiRegistry } from './registry';
 import { TokenStore } from './tokens';
@@ -39,7 +42,7 @@ import {
 } from './world/massMessages';
 import { MediaLibrary } from './world/media';
 import { type SeedCounts, seedWorld } from './world/seed';
-import type { ContactWay, World, WorldSnapshot, WorldSummary } from './world/state';
+import { type ContactWay, World, type WorldSnapshot, type WorldSummary } from './world/state';
 import { TransferDesk } from './world/transfers';
 
 export interface SimulatorOptions {
@@ -74,6 +77,35 @@ export interface SimulatorOptions {
   logger?: Logger;
   settings?: Partial<SimSettings>;
   rateLimits?: Partial<RateLimitConfig>;
+  /**
+   * A state file written by `saveTo` / `persistTo`: when it exists the world (and
+   * desks, settings, clock) are rebuilt from it instead of seeded; when it does
+   * not, the world is seeded as usual. A file that exists but is corrupt, of
+   * another format version or another corpId throws SimStateFileError.
+   */
+  restoreFrom?: string;
+}
+
+export interface PersistOptions {
+  /** At most one save per this many ms while changes keep coming (default 1000). */
+  debounceMs?: number;
+}
+
+/** What `persistTo` has done so far. */
+export interface PersistenceStatus {
+  file: string;
+  saves: number;
+  /** Changes not saved yet. */
+  dirty: boolean;
+  /** Duration of the last save: serialising (blocks the event loop) and writing (does not). */
+  lastSave?: { at: string; bytes: number; serializeMs: number; writeMs: number };
+  lastError?: string;
+}
+
+interface PersistState extends PersistenceStatus {
+  debounceMs: number;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
 }
 
 export const DEFAULT_SETTINGS: Readonly<SimSettings> = Object.freeze({
@@ -138,10 +170,23 @@ export class Simulator implements SimCore {
   private readonly startedAt: number;
   private readonly timeScale: number;
   private offsetMs = 0;
+  /** Restores this simulator's world has been through (0 when seeded); id streams are seeded with it. */
+  readonly generation: number;
+  /** The state file this simulator was rebuilt from (undefined when seeded). */
+  readonly restoredFrom?: string;
+  private readonly seed: number;
+  private persist?: PersistState;
+  private dirty = false;
+  private saveChain: Promise<unknown> = Promise.resolve();
   private server?: http.Server;
   private baseUrl?: string;
-  private readonly settlers: Array<() => void> = [];
+  private readonly settlers: Array<() => boolean | void> = [];
   private readonly advanceListeners: Array<(ms: number) => void> = [];
+
+  /** A simulator rebuilt from `file` (seeded as usual when it does not exist); see `restoreFrom`. */
+  static restore(file: string, opts: SimulatorOptions): Simulator {
+    return new Simulator({ ...opts, restoreFrom: file });
+  }
 
   constructor(readonly options: SimulatorOptions) {
     this.corpId = options.corpId;
@@ -151,9 +196,27 @@ export class Simulator implements SimCore {
     this.startedAt = this.clock.now().getTime();
     this.timeScale = options.timeScale ?? 1;
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
-    this.world = options.world ?? seedWorld({ corpId: options.corpId, seed: options.seed, counts: options.counts, now: options.seedNow });
+    const saved = options.restoreFrom !== undefined ? readStateFile(options.restoreFrom, options.corpId) : undefined;
+    if (saved && options.world) throw new Error('createSimulator: world and a restoreFrom file that exists are exclusive');
+    if (saved) {
+      this.restoredFrom = options.restoreFrom;
+      try {
+        this.world = World.fromSnapshot(saved.world);
+      } catch (err) {
+        throw new SimStateFileError(options.restoreFrom!, `is incomplete or corrupt (world: ${(err as Error).message})`);
+      }
+      this.restoreSettings(saved.settings);
+      // Simulated time keeps its offset from the base clock, and never goes back before the saved instant.
+      const target = Math.max(saved.clock.simNowMs + (this.startedAt - saved.clock.baseNowMs), saved.clock.simNowMs);
+      this.offsetMs = target - this.startedAt;
+    } else {
+      this.world = options.world ?? seedWorld({ corpId: options.corpId, seed: options.seed, counts: options.counts, now: options.seedNow });
+    }
+    this.generation = saved ? saved.generation + 1 : 0;
+    const seed = saved ? saved.seed : (options.seed ?? 1);
+    this.seed = seed;
     // Actions draw from their own stream so they are reproducible for a given seed and call sequence.
-    this.rng = new Rng(((options.seed ?? 1) ^ 0x5eed5eed) >>> 0);
+    this.rng = new Rng(streamSeed(seed, 0x5eed5eed, this.generation));
     this.faults = new FaultInjector(this.rng.fork().next);
     this.tokens = new TokenStore(() => this.nowMs());
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, () => this.nowMs());
@@ -168,10 +231,21 @@ export class Simulator implements SimCore {
     this.transfers = new TransferDesk(this);
     this.onSettle(() => this.transfers.settle());
     // Own streams, seeded apart from `rng`: mass-message draws and media ids don't shift world-action ids.
-    const seed = options.seed ?? 1;
-    this.massMessages = new MassMessageDesk(this, new Rng((seed ^ 0x6d617373) >>> 0));
+    this.massMessages = new MassMessageDesk(this, new Rng(streamSeed(seed, 0x6d617373, this.generation)));
     this.onSettle(() => this.massMessages.settle());
-    this.media = new MediaLibrary(new Rng((seed ^ 0x6d656469) >>> 0));
+    this.media = new MediaLibrary(new Rng(streamSeed(seed, 0x6d656469, this.generation)));
+    if (saved) {
+      try {
+        this.transfers.recomputeDue();
+        this.massMessages.importState(saved.massMessages);
+        this.media.importState(saved.media);
+        for (const t of saved.groupWelcomeTemplates) this.groupWelcomeTemplates.set(t.template_id, t);
+        this.appMessages.push(...saved.appMessages);
+        this.welcomeMessages.push(...saved.welcomeMessages);
+      } catch (err) {
+        throw new SimStateFileError(options.restoreFrom!, `is incomplete or corrupt (${(err as Error).message})`);
+      }
+    }
 
     registerAuthApi(this.registry, this, options.secrets);
     registerOrgApi(this.registry, this);
@@ -206,6 +280,7 @@ export class Simulator implements SimCore {
   advanceTime(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advanceTime needs a non-negative number of ms');
     this.offsetMs += ms;
+    this.markDirty();
     this.settle();
     for (const fn of this.advanceListeners) fn(ms);
   }
@@ -215,15 +290,20 @@ export class Simulator implements SimCore {
     this.advanceListeners.push(fn);
   }
 
-  /** Register work that becomes due with time (e.g. transfers completing after 24 h); run on every call and advance. */
-  onSettle(fn: () => void): void {
+  /**
+   * Register work that becomes due with time (e.g. transfers completing after 24 h); run on every call and advance.
+   * Return true when it changed durable state (the auto-save then saves).
+   */
+  onSettle(fn: () => boolean | void): void {
     this.settlers.push(fn);
   }
 
   settle(): void {
     const t = this.nowMs();
     for (const [code, w] of this.welcomeCodes) if (w.expiresAt + 3_600_000 < t) this.welcomeCodes.delete(code);
-    for (const fn of this.settlers) fn();
+    let changed = false;
+    for (const fn of this.settlers) if (fn() === true) changed = true;
+    if (changed) this.markDirty();
   }
 
   eventHeader(): EventHeader {
@@ -261,7 +341,7 @@ export class Simulator implements SimCore {
     return this.baseUrl;
   }
 
-  /** Stop serving, stop retrying callbacks, wait for in-flight deliveries. */
+  /** Stop serving, stop retrying callbacks, wait for in-flight deliveries; with `persistTo`, a final save (awaited). */
   async close(): Promise<void> {
     this.callbacks.close();
     const server = this.server;
@@ -273,12 +353,119 @@ export class Simulator implements SimCore {
       });
     }
     await this.callbacks.flush();
+    const p = this.persist;
+    if (p) {
+      this.persist = undefined;
+      if (p.timer) clearTimeout(p.timer);
+      await p.running?.catch(() => undefined);
+      await this.saveTo(p.file);
+    }
+  }
+
+  // ── persistence ────────────────────────────────────────────────────────
+
+  /** The durable state as one JSON-able object (the live records, not copies: serialise it at once). */
+  private stateFile(): SimStateFile {
+    return {
+      kind: SIM_STATE_KIND, version: SIM_STATE_VERSION, corpId: this.corpId, savedAt: new Date().toISOString(),
+      generation: this.generation, seed: this.seed,
+      clock: { simNowMs: this.nowMs(), baseNowMs: this.clock.now().getTime() },
+      settings: { ...this.settings },
+      world: this.world.durable(),
+      massMessages: this.massMessages.exportState(),
+      media: this.media.exportState(),
+      groupWelcomeTemplates: [...this.groupWelcomeTemplates.values()],
+      appMessages: this.appMessages,
+      welcomeMessages: this.welcomeMessages,
+    };
+  }
+
+  /** Saved settings over the options' ones (run-time patches survive a restart); unknown keys and wrong types are ignored. */
+  private restoreSettings(saved: Partial<SimSettings>): void {
+    const target = this.settings as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(saved as Record<string, unknown>)) if (k in target && typeof v === typeof target[k]) target[k] = v;
+  }
+
+  /**
+   * Save the whole durable state to `file` atomically (`file.tmp`, mode 0600,
+   * fsync, rename). Serialising is synchronous (a snapshot of this instant),
+   * writing is not; concurrent saves run one after another.
+   */
+  saveTo(file: string): Promise<{ bytes: number; serializeMs: number; writeMs: number }> {
+    const t0 = performance.now();
+    this.dirty = false;
+    const text = JSON.stringify(this.stateFile());
+    const serializeMs = performance.now() - t0;
+    const run = this.saveChain.catch(() => undefined).then(async () => {
+      const t1 = performance.now();
+      await writeFileAtomic(file, text);
+      return { bytes: Buffer.byteLength(text), serializeMs, writeMs: performance.now() - t1 };
+    });
+    this.saveChain = run;
+    return run;
+  }
+
+  /**
+   * Keep `file` up to date: every mutating request (any non-GET /cgi-bin or
+   * /__sim call), world action, advanceTime and due work (transfers, mass-message
+   * confirmations) marks the state dirty; a save follows within `debounceMs`
+   * (at most one per debounceMs), and `close()` makes a final, awaited save.
+   * The first save is scheduled at once, so the file exists soon after start.
+   */
+  persistTo(file: string, opts: PersistOptions = {}): void {
+    if (this.persist) throw new Error(`simulator already persists to ${this.persist.file}`);
+    this.persist = { file, debounceMs: Math.max(0, opts.debounceMs ?? 1000), saves: 0, dirty: false };
+    this.markDirty();
+  }
+
+  /** What `persistTo` has done (undefined when not persisting). */
+  get persistence(): PersistenceStatus | undefined {
+    const p = this.persist;
+    if (!p) return undefined;
+    return { file: p.file, saves: p.saves, dirty: this.dirty, ...(p.lastSave ? { lastSave: { ...p.lastSave } } : {}), ...(p.lastError ? { lastError: p.lastError } : {}) };
+  }
+
+  /** Note a change to durable state (done by every mutating path; call it after mutating `world` directly). */
+  markDirty(): void {
+    this.dirty = true;
+    const p = this.persist;
+    if (!p || p.timer || p.running) return;
+    p.timer = setTimeout(() => this.autoSave(p), p.debounceMs);
+    p.timer.unref();
+  }
+
+  private autoSave(p: PersistState): void {
+    p.timer = undefined;
+    if (this.persist !== p || !this.dirty) return;
+    let saving: Promise<{ bytes: number; serializeMs: number; writeMs: number }>;
+    try {
+      saving = this.saveTo(p.file);
+    } catch (err) {
+      p.lastError = (err as Error).message;
+      this.log.error({ err, file: p.file }, 'simulator state save failed');
+      return;
+    }
+    p.running = saving.then((r) => {
+      p.saves += 1;
+      p.lastError = undefined;
+      p.lastSave = { at: new Date().toISOString(), ...r };
+    }, (err: unknown) => {
+      // Keep the changes pending: the next change (or close) saves again.
+      this.dirty = true;
+      p.lastError = err instanceof Error ? err.message : String(err);
+      this.log.error({ err, file: p.file }, 'simulator state save failed');
+    }).finally(() => {
+      p.running = undefined;
+      if (this.persist === p && this.dirty) this.markDirty();
+    });
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://simulator');
     const query: Record<string, string> = {};
     for (const [k, v] of u.searchParams) query[k] = v;
+    // Any non-GET request may change durable state (GETs only through due work, which settle() reports).
+    if (req.method !== 'GET' && req.method !== 'HEAD') res.once('close', () => this.markDirty());
     if (u.pathname.startsWith('/cgi-bin/')) {
       const deps = { core: this, registry: this.registry, calls: this.calls, faults: this.faults, limiter: this.limiter, denied: this.deniedApis, log: this.log };
       await handleApiCall(deps, req, res, u.pathname.slice('/cgi-bin/'.length), query);
@@ -358,6 +545,7 @@ export class Simulator implements SimCore {
     if (patch.massConfirmRate !== undefined && (typeof patch.massConfirmRate !== 'number' || patch.massConfirmRate < 0 || patch.massConfirmRate > 1)) {
       throw new SimInputError('massConfirmRate must be a number in 0..1');
     }
+    this.markDirty();
     for (const [k, v] of Object.entries(patch)) {
       if (!(k in this.settings)) continue;
       const current = (this.settings as unknown as Record<string, unknown>)[k];
@@ -385,6 +573,7 @@ export class Simulator implements SimCore {
 
   /** Dispatch a world action by name (the control API's entry point). */
   act(name: WorldActionName, input: Record<string, unknown>): unknown {
+    this.markDirty();
     // Whatever became due (transfers, mass-message confirmations) happens before the action.
     this.settle();
     if (name === 'customerRefusesTransfer') return this.transfers.customerRefusesTransfer(input as { externalUserId: string });
@@ -393,31 +582,31 @@ export class Simulator implements SimCore {
     return fn(input);
   }
 
-  customerAddsRep(input: CustomerAddsRepInput) { return this.actions.customerAddsRep(input); }
+  customerAddsRep(input: CustomerAddsRepInput) { this.markDirty(); return this.actions.customerAddsRep(input); }
   /** The customer adds a member through a contact way: round robin, State + WelcomeCode, recorded on the way. */
-  customerAddsRepViaWay(input: CustomerAddsRepViaWayInput) { this.settle(); return this.actions.customerAddsRepViaWay(input); }
+  customerAddsRepViaWay(input: CustomerAddsRepViaWayInput) { this.markDirty(); this.settle(); return this.actions.customerAddsRepViaWay(input); }
   // Relation and group changes settle first, so a mass message that became due before them sees the old world.
-  repDeletesCustomer(input: PairInput) { this.settle(); return this.actions.repDeletesCustomer(input); }
-  customerDeletesRep(input: PairInput) { this.settle(); return this.actions.customerDeletesRep(input); }
-  repEditsCustomer(input: RepEditsCustomerInput) { return this.actions.repEditsCustomer(input); }
-  employeeLeaves(input: { userid: string } & DeliverOption) { this.settle(); return this.actions.employeeLeaves(input); }
-  employeeUpdated(input: EmployeeUpdatedInput) { return this.actions.employeeUpdated(input); }
-  employeeJoins(input: EmployeeJoinsInput = {}) { return this.actions.employeeJoins(input); }
-  groupCreated(input: GroupCreatedInput) { return this.actions.groupCreated(input); }
-  groupMembersAdded(input: GroupMembersAddedInput) { return this.actions.groupMembersAdded(input); }
-  groupMembersRemoved(input: GroupMembersRemovedInput) { return this.actions.groupMembersRemoved(input); }
-  groupRenamed(input: { chatId: string; name: string } & DeliverOption) { return this.actions.groupRenamed(input); }
-  groupOwnerChanged(input: { chatId: string; newOwner: string } & DeliverOption) { this.settle(); return this.actions.groupOwnerChanged(input); }
-  groupNoticeChanged(input: { chatId: string; notice: string } & DeliverOption) { return this.actions.groupNoticeChanged(input); }
-  groupDismissed(input: { chatId: string } & DeliverOption): ActionResult { this.settle(); return this.actions.groupDismissed(input); }
-  tagCreated(input: TagCreatedInput) { return this.actions.tagCreated(input); }
-  tagUpdated(input: { id: string; name?: string; order?: number } & DeliverOption) { return this.actions.tagUpdated(input); }
-  tagDeleted(input: { id: string } & DeliverOption) { return this.actions.tagDeleted(input); }
-  tagShuffled(input: { groupId?: string } & DeliverOption = {}) { return this.actions.tagShuffled(input); }
+  repDeletesCustomer(input: PairInput) { this.markDirty(); this.settle(); return this.actions.repDeletesCustomer(input); }
+  customerDeletesRep(input: PairInput) { this.markDirty(); this.settle(); return this.actions.customerDeletesRep(input); }
+  repEditsCustomer(input: RepEditsCustomerInput) { this.markDirty(); return this.actions.repEditsCustomer(input); }
+  employeeLeaves(input: { userid: string } & DeliverOption) { this.markDirty(); this.settle(); return this.actions.employeeLeaves(input); }
+  employeeUpdated(input: EmployeeUpdatedInput) { this.markDirty(); return this.actions.employeeUpdated(input); }
+  employeeJoins(input: EmployeeJoinsInput = {}) { this.markDirty(); return this.actions.employeeJoins(input); }
+  groupCreated(input: GroupCreatedInput) { this.markDirty(); return this.actions.groupCreated(input); }
+  groupMembersAdded(input: GroupMembersAddedInput) { this.markDirty(); return this.actions.groupMembersAdded(input); }
+  groupMembersRemoved(input: GroupMembersRemovedInput) { this.markDirty(); return this.actions.groupMembersRemoved(input); }
+  groupRenamed(input: { chatId: string; name: string } & DeliverOption) { this.markDirty(); return this.actions.groupRenamed(input); }
+  groupOwnerChanged(input: { chatId: string; newOwner: string } & DeliverOption) { this.markDirty(); this.settle(); return this.actions.groupOwnerChanged(input); }
+  groupNoticeChanged(input: { chatId: string; notice: string } & DeliverOption) { this.markDirty(); return this.actions.groupNoticeChanged(input); }
+  groupDismissed(input: { chatId: string } & DeliverOption): ActionResult { this.markDirty(); this.settle(); return this.actions.groupDismissed(input); }
+  tagCreated(input: TagCreatedInput) { this.markDirty(); return this.actions.tagCreated(input); }
+  tagUpdated(input: { id: string; name?: string; order?: number } & DeliverOption) { this.markDirty(); return this.actions.tagUpdated(input); }
+  tagDeleted(input: { id: string } & DeliverOption) { this.markDirty(); return this.actions.tagDeleted(input); }
+  tagShuffled(input: { groupId?: string } & DeliverOption = {}) { this.markDirty(); return this.actions.tagShuffled(input); }
   /** The customer declines a pending transfer: status 3 and transfer_fail. */
-  customerRefusesTransfer(input: { externalUserId: string } & DeliverOption) { return this.transfers.customerRefusesTransfer(input); }
+  customerRefusesTransfer(input: { externalUserId: string } & DeliverOption) { this.markDirty(); return this.transfers.customerRefusesTransfer(input); }
   /** A rep sends a personal mass message from the client (create_type 1, sent at once, counts against quotas). */
-  repCreatesMassMessage(input: RepCreatesMassMessageInput) { this.settle(); return this.massMessages.repCreatesMassMessage(input); }
+  repCreatesMassMessage(input: RepCreatesMassMessageInput) { this.markDirty(); this.settle(); return this.massMessages.repCreatesMassMessage(input); }
 
   // ── touchpoint introspection (also GET /__sim/mass-messages…, /__sim/contact-ways, /__sim/media) ──
 
@@ -446,12 +635,14 @@ export class Simulator implements SimCore {
 
   /** The sender (default: every sender who has not sent) confirms now; ignored after cancel. Returns who sent. */
   confirmMassMessage(msgid: string, userid?: string): string[] {
+    this.markDirty();
     this.settle();
     return this.massMessages.confirmNow(msgid, userid);
   }
 
   /** The sender will not send this mass message (their recipients stay 0). */
   declineMassMessage(msgid: string, userid: string): boolean {
+    this.markDirty();
     this.settle();
     return this.massMessages.decline(msgid, userid);
   }
@@ -472,6 +663,11 @@ export class Simulator implements SimCore {
 
 export function createSimulator(opts: SimulatorOptions): Simulator {
   return new Simulator(opts);
+}
+
+/** A simulator rebuilt from `file` (seeded as usual when it does not exist): `createSimulator({ ...opts, restoreFrom: file })`. */
+export function restoreSimulator(file: string, opts: SimulatorOptions): Simulator {
+  return Simulator.restore(file, opts);
 }
 
 /** Options for a simulator with the demo credentials (what demo mode and `npm run simulator` use), plus overrides. */

@@ -1,10 +1,11 @@
+import { streamSeed } from './persistence';
 import { Rng } from './random';
 import type { Simulator } from './simulator';
 
 export interface WorldStreamOptions {
   /** Pause between events (default 3000 ms). */
   intervalMs?: number;
-  /** A seed, a [0,1) source, or an Rng (default: a fixed seed). */
+  /** A seed, a [0,1) source, or an Rng (default: a fixed seed, mixed with the simulator's restore generation). */
   rng?: number | (() => number) | Rng;
   /** Called with each action's name and result, or its error (actions can race with API writes). */
   onEvent?: (name: string, result: unknown, err?: unknown) => void;
@@ -93,7 +94,8 @@ const STEPS: Step[] = [
  * Each tick performs one weighted-random action; stop() ends it.
  */
 export function startWorldStream(sim: Simulator, opts: WorldStreamOptions = {}): WorldStream {
-  const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? 7);
+  // After a restore the default stream differs, so it does not replay the ids (`wm…` members) it drew before the restart.
+  const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? streamSeed(7, 0, sim.generation));
   const total = STEPS.reduce((n, [w]) => n + w, 0);
   let count = 0;
   const tick = () => {

@@ -181,6 +181,7 @@ export class WorldActions {
     let welcomeCode: string | undefined;
     if (input.welcome !== false && !e.consoleWelcome) {
       welcomeCode = ids.welcomeCode(core.rng);
+      while (core.welcomeCodes.has(welcomeCode)) welcomeCode = ids.welcomeCode(core.rng);
       core.welcomeCodes.set(welcomeCode, {
         code: welcomeCode, userid: e.userid, externalUserId: customer.external_userid,
         expiresAt: core.nowMs() + core.settings.welcomeCodeTtlSeconds * 1000, used: false,

@@ -99,6 +99,18 @@ export interface MassTaskDetails {
   }>;
 }
 
+/** A task as plain JSON (statuses as a number array, no sender index): the saved form. */
+export interface SavedMassTask extends Omit<MassTask, 'senders' | 'senderIndex'> {
+  senders: Array<Omit<SenderPart, 'statuses'> & { statuses: number[] }>;
+}
+
+/** The desk's durable state (see Simulator.saveTo). Undrawn tasks are the pending ones; the next due time is recomputed. */
+export interface SavedMassDesk {
+  tasks: SavedMassTask[];
+  receipts: Array<[id: string, days: number | number[]]>;
+  templateCalls: Array<[userid: string, calls: number]>;
+}
+
 const SHANGHAI_OFFSET_S = 8 * 3600;
 /**
  * Quota periods are natural days, weeks (Monday first) and months in
@@ -238,13 +250,14 @@ export class MassMessageDesk {
   // ── confirmation ───────────────────────────────────────────────────────
 
   /** Make the confirmation draws that are due (in due order, so quotas count in time order). */
-  settle(): void {
+  settle(): boolean {
     const nowMs = this.core.nowMs();
-    if (nowMs < this.nextDueMs) return;
+    if (nowMs < this.nextDueMs) return false;
     const due = this.pending.filter((t) => t.confirmDue * 1000 <= nowMs).sort((a, b) => a.confirmDue - b.confirmDue);
     this.pending = this.pending.filter((t) => t.confirmDue * 1000 > nowMs);
     this.nextDueMs = this.pending.reduce((m, t) => Math.min(m, t.confirmDue * 1000), Number.POSITIVE_INFINITY);
     for (const task of due) this.draw(task);
+    return due.length > 0;
   }
 
   private draw(task: MassTask): void {
@@ -376,6 +389,40 @@ export class MassMessageDesk {
     task.drawn = true;
     this.send(task, task.senders[0]!, task.createTime);
     return { msgid: task.msgid, failList: plan.failList, deliveries: [] };
+  }
+
+  // ── persistence ────────────────────────────────────────────────────────
+
+  /** Plain data for a save (shares nothing mutable with the desk except strings). */
+  exportState(): SavedMassDesk {
+    return {
+      tasks: this.tasks.map(({ senderIndex: _index, senders, ...t }) => ({
+        ...t, senders: senders.map((p) => ({ ...p, statuses: Array.from(p.statuses) })),
+      })),
+      receipts: [...this.receipts],
+      templateCalls: [...this.templateCalls],
+    };
+  }
+
+  /** Replaces the desk's state with a saved one (a fresh desk only); undrawn tasks become pending again. */
+  importState(saved: SavedMassDesk): void {
+    if (this.tasks.length > 0) throw new Error('importState needs an empty mass-message desk');
+    for (const t of saved.tasks) {
+      const senderIndex = new Map<string, number>();
+      const senders: SenderPart[] = t.senders.map((p, i) => {
+        senderIndex.set(p.userid, i);
+        if (p.statuses.length !== p.recipients.length) throw new Error(`mass message ${t.msgid}: statuses and recipients differ in length`);
+        return { ...p, statuses: Uint8Array.from(p.statuses) };
+      });
+      const task: MassTask = { ...t, senders, senderIndex };
+      if (this.byId.has(task.msgid)) throw new Error(`mass message ${task.msgid} appears twice`);
+      this.tasks.push(task);
+      this.byId.set(task.msgid, task);
+      if (!task.drawn) this.pending.push(task);
+    }
+    for (const [id, days] of saved.receipts) this.receipts.set(id, Array.isArray(days) ? [...days] : days);
+    for (const [userid, n] of saved.templateCalls) this.templateCalls.set(userid, n);
+    this.nextDueMs = this.pending.reduce((m, t) => Math.min(m, t.confirmDue * 1000), Number.POSITIVE_INFINITY);
   }
 
   // ── introspection ──────────────────────────────────────────────────────

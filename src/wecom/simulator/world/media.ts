@@ -46,10 +46,23 @@ export class MediaLibrary {
   }
 
   addImage(m: Omit<StoredImage, 'url'>): StoredImage {
-    const url = `https://wework.qpic.cn/wwpic/${this.rng.digits(6)}_${this.rng.chars(22)}_${m.created_at}/0`;
+    const make = () => `https://wework.qpic.cn/wwpic/${this.rng.digits(6)}_${this.rng.chars(22)}_${m.created_at}/0`;
+    let url = make();
+    while (this.images.has(url)) url = make();
     const stored: StoredImage = { ...m, url };
     this.images.set(url, stored);
     return stored;
+  }
+
+  /** Plain data for a save. */
+  exportState(): { uploads: StoredMedia[]; images: StoredImage[] } {
+    return { uploads: [...this.uploads.values()], images: [...this.images.values()] };
+  }
+
+  /** Adds saved uploads and images (a restore). */
+  importState(saved: { uploads: StoredMedia[]; images: StoredImage[] }): void {
+    for (const m of saved.uploads) this.uploads.set(m.media_id, m);
+    for (const i of saved.images) this.images.set(i.url, i);
   }
 
   /** The media if it exists and has not expired at `nowSeconds`. */

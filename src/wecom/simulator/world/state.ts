@@ -187,6 +187,13 @@ export interface WorldSnapshot {
   contactWays: ContactWay[];
 }
 
+/** A snapshot plus the counters that are not records: what a saved simulator needs to rebuild the world exactly. */
+export interface WorldDurable extends WorldSnapshot {
+  /** The shared relation/group insertion counter (paging cursors are positions in its order). */
+  seq: number;
+  joinWayCount: number;
+}
+
 export interface WorldSummary {
   departments: number;
   employees: number;
@@ -411,6 +418,68 @@ export class World {
       tagGroups: this.liveTagGroups().length,
       tags: this.liveTagCount(),
     };
+  }
+
+  /**
+   * The world as plain data WITHOUT copying (the live records): for serialising
+   * at once (saving), never for keeping or mutating. Use `snapshot()` for copies.
+   */
+  durable(): WorldDurable {
+    return {
+      corpId: this.corpId,
+      departments: [...this.departments.values()],
+      employees: [...this.employees.values()],
+      customers: [...this.customers.values()],
+      strangers: [...this.strangers.values()],
+      relations: [...this.allRelations()].sort((a, b) => a.seq - b.seq),
+      groups: [...this.groups.values()],
+      tagGroups: [...this.tagGroups.values()],
+      transfers: this.transfers,
+      groupTransfers: this.groupTransfers,
+      contactWays: [...this.contactWays.values()],
+      seq: this.seq,
+      joinWayCount: this.joinWayCount,
+    };
+  }
+
+  /**
+   * Rebuilds a world from `snapshot()` / `durable()` data, indexes included
+   * (relations keep their seq; the counter continues after the largest one).
+   * Takes ownership of the records: pass a copy if you keep using them.
+   */
+  static fromSnapshot(s: WorldSnapshot & Partial<Pick<WorldDurable, 'seq' | 'joinWayCount'>>): World {
+    const w = new World(s.corpId);
+    for (const d of s.departments) w.departments.set(d.id, d);
+    for (const e of s.employees) w.employees.set(e.userid, e);
+    for (const c of s.customers) w.customers.set(c.external_userid, c);
+    for (const c of s.strangers) w.strangers.set(c.external_userid, c);
+    let maxSeq = 0;
+    for (const r of s.relations) {
+      if (w.relation(r.userid, r.external_userid)) throw new Error(`relation ${r.userid}/${r.external_userid} appears twice`);
+      if (!Number.isInteger(r.seq)) throw new Error(`relation ${r.userid}/${r.external_userid} has no seq`);
+      let u = w.byUser.get(r.userid);
+      if (!u) w.byUser.set(r.userid, (u = new Map()));
+      u.set(r.external_userid, r);
+      let c = w.byCustomer.get(r.external_userid);
+      if (!c) w.byCustomer.set(r.external_userid, (c = new Map()));
+      c.set(r.userid, r);
+      w.relationCount += 1;
+      maxSeq = Math.max(maxSeq, r.seq);
+    }
+    for (const g of s.groups) {
+      w.groups.set(g.chat_id, g);
+      maxSeq = Math.max(maxSeq, g.seq);
+    }
+    for (const g of s.tagGroups) w.addTagGroup(g);
+    w.transfers.push(...s.transfers);
+    w.groupTransfers.push(...s.groupTransfers);
+    for (const cw of s.contactWays) {
+      w.contactWays.set(cw.config_id, cw);
+      if (!cw.is_temp && !cw.deleted) w.liveApiWays += 1;
+    }
+    w.joinWayCount = s.joinWayCount ?? 0;
+    w.seq = Math.max(s.seq ?? 0, maxSeq);
+    return w;
   }
 
   /** The full world as plain data (GET /__sim/truth): deep copies, relations in seq order. */

@@ -9,15 +9,22 @@ export function findLiveGroupByName(world: World, name: string): TagGroup | unde
   return world.liveTagGroups().find((g) => g.group_name === name);
 }
 
+/** A tag or tag-group id no tag or group has (they share one id space), so a restored world's new ids never collide. */
+function freshTagId(world: World, rng: Rng): string {
+  let id = ids.tagId(rng);
+  while (world.tagIndex.has(id) || world.tagGroups.has(id)) id = ids.tagId(rng);
+  return id;
+}
+
 export function newTagGroup(world: World, rng: Rng, name: string, order: number, now: number, createdBy: TagGroup['createdBy']): TagGroup {
-  return world.addTagGroup({ group_id: ids.tagId(rng), group_name: name, create_time: now, order, deleted: false, tags: [], createdBy });
+  return world.addTagGroup({ group_id: freshTagId(world, rng), group_name: name, create_time: now, order, deleted: false, tags: [], createdBy });
 }
 
 /** Adds a tag unless a live one of that name is already in the group; returns the tag and whether it is new. */
 export function addTagToGroup(world: World, rng: Rng, group: TagGroup, name: string, order: number, now: number, createdBy: Tag['createdBy']): { tag: Tag; created: boolean } {
   const existing = group.tags.find((t) => !t.deleted && t.name === name);
   if (existing) return { tag: existing, created: false };
-  const tag = world.addTag(group, { id: ids.tagId(rng), name, create_time: now, order, deleted: false, createdBy });
+  const tag = world.addTag(group, { id: freshTagId(world, rng), name, create_time: now, order, deleted: false, createdBy });
   return { tag, created: true };
 }
 

@@ -182,9 +182,18 @@ export class TransferDesk {
 
   // ── time ───────────────────────────────────────────────────────────────
 
-  settle(): void {
+  /** After the world was replaced (a restore): the next due time from world.transfers and groupTransfers. */
+  recomputeDue(): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of this.world.transfers) if (t.status === 2) next = Math.min(next, t.takeover_time * 1000);
+    for (const r of this.world.groupTransfers) if (!r.done) next = Math.min(next, r.due * 1000);
+    this.nextDueMs = next;
+  }
+
+  /** Completes what is due; true when anything was (the world changed). */
+  settle(): boolean {
     const nowMs = this.core.nowMs();
-    if (nowMs < this.nextDueMs) return;
+    if (nowMs < this.nextDueMs) return false;
     const { world } = this;
     let next = Number.POSITIVE_INFINITY;
     for (const t of world.transfers) {
@@ -203,6 +212,7 @@ export class TransferDesk {
       }
     }
     this.nextDueMs = next;
+    return true;
   }
 
   private complete(t: TransferRecord): void {
