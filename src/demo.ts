@@ -123,7 +123,11 @@ export function resetDemoData(dataDir: string): string[] {
 /** Starts the built-in WeCom simulator that demo mode talks to (before the service, which needs its URL). */
 export async function startDemoSimulator(log: Logger, o: DemoOptions): Promise<Demo> {
   const c = o.credentials;
+  const worldFile = path.resolve(o.dataDir, DEMO_WORLD_FILE);
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  // The corp as the last run left it (seeded on the first start): the database beside it reflects that world, not the seed.
   const sim = createSimulator({
+    restoreFrom: worldFile,
     corpId: c.corpId,
     agentId: c.agentId ?? DEMO_AGENT_ID,
     secrets: { contact: c.contactSecret ?? '', agent: c.agentSecret ?? '' },
@@ -133,6 +137,7 @@ export async function startDemoSimulator(log: Logger, o: DemoOptions): Promise<D
     counts: DEMO_COUNTS,
     logger: log,
   });
+  sim.persistTo(worldFile, { debounceMs: 1000 });
   const { url } = await sim.listen(0);
   let stream: { stop(): void } | undefined;
   return {
@@ -150,6 +155,7 @@ export async function startDemoSimulator(log: Logger, o: DemoOptions): Promise<D
     },
     async stop() {
       stream?.stop();
+      // close() saves the world a last time.
       await sim.close();
     },
   };

@@ -2,6 +2,7 @@ import { demoCredentials, resetDemoData, startDemoSimulator, DEMO_SECRETS_FILE, 
 import { ConfigError, loadConfig } from './lib/config';
 import { logger } from './lib/logger';
 import { startService } from './service';
+import { SimStateFileError } from './wecom/simulator';
 
 async function main(): Promise<void> {
   const log = logger.child({ category: 'main' });
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof SimStateFileError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }

@@ -88,7 +88,9 @@ describe('demo mode (npm start with no configuration)', () => {
   }, 120_000);
 
   it('signs callbacks with secrets of its own data directory: the constants in the source sign nothing', async () => {
-    const xml = contactEventXml(DEMO_CORP_ID, 'edit_external_contact', { userId: 'rep0005', externalUserId: 'wmForgedByConstants' });
+    // A real relation of the demo corp, so the genuine event changes nothing the simulated corp does not know.
+    const [c] = (await api(demo, '/api/contacts?limit=1')).body.items;
+    const xml = contactEventXml(DEMO_CORP_ID, 'edit_external_contact', { userId: c.owners[0].userId, externalUserId: c.externalUserId });
     const forged = await postCallback(demo.url, seal({ token: DEMO_CALLBACK_TOKEN, aesKey: DEMO_CALLBACK_AES_KEY, corpId: DEMO_CORP_ID }, xml));
     expect(forged.status).toBeGreaterThanOrEqual(400);
     const secrets = JSON.parse(fs.readFileSync(path.join(dataDir, DEMO_SECRETS_FILE), 'utf8'));
