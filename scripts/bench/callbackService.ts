@@ -14,7 +14,8 @@ import { startService } from '../../src/service';
 
 async function main() {
   const config = loadConfig(process.env);
-  const service = await startService({ config, log: createLogger('silent') });
+  // BENCH_WORKERS=0 runs without the workers (to tell their share of the time).
+  const service = await startService({ config, log: createLogger('silent'), worker: process.env.BENCH_WORKERS !== '0' });
   process.send!({ type: 'ready', url: service.url, kind: service.database.kind });
   process.on('message', (m: { type: string }) => {
     void (async () => {

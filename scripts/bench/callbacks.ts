@@ -45,8 +45,10 @@ const aesKey = randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 
 const secrets = { contact: 'bench-contact', agent: 'bench-agent' };
 
 function child(script: string, env: Record<string, string>): ChildProcess {
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the service process there.
+  const profile = script === 'callbackService.ts' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   return fork(path.join(__dirname, script), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -163,9 +165,10 @@ async function main() {
   fs.writeFileSync(poolFile, `${pool.join('\n')}\n`);
 
   const rows: Row[] = [];
-  rows.push(await benchOne('PGlite (embedded, DATA_DIR)', { DATA_DIR: path.join(tmp, 'data') }, simUrl, poolFile, pool));
+  const only = process.env.BENCH_ONLY; // 'pglite' or 'server', to look at one
+  if (only !== 'server') rows.push(await benchOne('PGlite (embedded, DATA_DIR)', { DATA_DIR: path.join(tmp, 'data') }, simUrl, poolFile, pool));
   const serverUrl = process.env.BENCH_PG_URL || process.env.DATABASE_URL;
-  if (serverUrl) {
+  if (serverUrl && only !== 'pglite') {
     const fresh = await freshServerDatabase(serverUrl);
     try {
       rows.push(await benchOne('PostgreSQL server', { DATABASE_URL: fresh.url }, simUrl, poolFile, pool));

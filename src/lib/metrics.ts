@@ -59,6 +59,7 @@ loopDelay.enable();
  * How late the event loop ran timers since the previous scrape (then the
  * histogram starts over): a callback answered late by a blocked loop shows
  * here before it shows in WeCom's retries. quantile="1" is the maximum.
+ * (After a reset the histogram times from its next 10 ms tick on.)
  */
 export const eventLoopDelay = new Gauge({
   name: 'lifelong_event_loop_delay_seconds',

@@ -160,7 +160,9 @@ describe('ops surface', () => {
   });
 
   it('/metrics exports the event-loop delay since the previous scrape, by quantile', async () => {
-    // Block the loop for ~60 ms so the window holds a delay worth seeing.
+    // Block the loop for ~60 ms so the window holds a delay worth seeing (not in the first 10 ms tick after the
+    // previous test's scrape: a reset histogram only starts timing at its next tick).
+    await new Promise((r) => setTimeout(r, 30));
     const until = Date.now() + 60;
     while (Date.now() < until);
     await new Promise((r) => setTimeout(r, 30));

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Db } from '../../../db/connection';
-import { appendEvent } from '../../../events';
+import { GroupCommitAppender } from '../../../events';
 import type { Clock } from '../../../lib/clock';
 import { AppError } from '../../../lib/errors';
 import type { Logger } from '../../../lib/logger';
@@ -39,6 +39,8 @@ function rawQuery(querystring: string): Record<string, string> {
 /** `/wecom/callback`: URL verification (GET) and event delivery (POST). */
 export function callbackRoutes(d: CallbackDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
+  // Concurrent callbacks share one insert and one commit; each is answered after its own row is durable.
+  const appender = new GroupCommitAppender(d.db);
 
   router.get('/wecom/callback', (ctx) => {
     const q = rawQuery(ctx.querystring);
@@ -55,7 +57,7 @@ export function callbackRoutes(d: CallbackDeps): Router {
     const xml = openSealed(q, sealed, d.secrets, d.clock.now());
     const event = await parseCallbackXml(xml);
     // Answer only after the row is committed: a crash before this loses nothing, WeCom retries.
-    const { duplicate } = await appendEvent(d.db, d.secrets.corpId, xml, event);
+    const { duplicate } = await appender.append(d.secrets.corpId, xml, event);
     callbacksReceived.inc({ duplicate: String(duplicate) });
     if (!duplicate) d.onStored();
     ctx.type = 'text/plain';
