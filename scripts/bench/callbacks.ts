@@ -82,6 +82,13 @@ async function eventLoopP99(url: string): Promise<number> {
   return m ? Number(m[1]) * 1000 : NaN;
 }
 
+/** Rows per insert statement over the whole run, from the group-commit histogram. */
+async function meanBatch(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return v('lifelong_event_append_batch_rows_sum') / v('lifelong_event_append_batch_rows_count');
+}
+
 interface Row {
   label: string;
   ref: LoadResult;
@@ -89,6 +96,7 @@ interface Row {
   paced: LoadResult;
   rate: LoadResult;
   loopP99: number;
+  batch: number;
   stored: number;
   sent: number;
   retried: number;
@@ -127,13 +135,14 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
     const res = await fetch(`${url}/wecom/callback?${pool[i]!.slice(0, tab)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: pool[i]!.slice(tab + 1) });
     if ((await res.text()) !== 'success') lost++;
   }
+  const batch = await meanBatch(url);
   const counted = nextMessage<{ rows: number; keys: number }>(svc, 'count');
   svc.send({ type: 'count' });
   const { rows, keys } = await counted;
   svc.send({ type: 'stop' });
   await nextMessage(svc, 'stopped').catch(() => undefined);
   const sent = rate.next;
-  return { label, ref, ours, paced, rate, loopP99, stored: rows, sent, retried: unanswered.length, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+  return { label, ref, ours, paced, rate, loopP99, batch, stored: rows, sent, retried: unanswered.length, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
 }
 
 async function main() {
@@ -189,7 +198,7 @@ async function main() {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((r) => `| ${r.label} | ${Math.round(r.ref.rps)} | ${Math.round(r.ours.rps)} | ${(r.ours.rps / r.ref.rps).toFixed(2)} | ${r.ours.p50} / ${r.ours.p99} ms | ${ms(r.paced.p99)} | ${ms(r.loopP99)} | ${r.rate.p99} ms | ${r.stored} of ${r.sent} sent (${r.retried} retried), ${r.lost} lost, ${r.twice} twice |`),
     '',
-    `reference p50 / p99: ${rows.map((r) => `${r.ref.p50} / ${r.ref.p99} ms`).join(', ')} · errors: ${rows.map((r) => [r.ref, r.ours, r.paced, r.rate].map((x) => x.errors + x.non2xx).join('/')).join(', ')} · wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `rows per insert (mean): ${rows.map((r) => r.batch.toFixed(1)).join(', ')} · reference p50 / p99: ${rows.map((r) => `${r.ref.p50} / ${r.ref.p99} ms`).join(', ')} · errors: ${rows.map((r) => [r.ref, r.ours, r.paced, r.rate].map((x) => x.errors + x.non2xx).join('/')).join(', ')} · wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   if (rows.some((r) => r.lost > 0 || r.twice > 0)) process.exitCode = 1;

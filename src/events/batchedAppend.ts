@@ -1,4 +1,5 @@
 import type { Executor } from '../db/connection';
+import { eventAppendBatchRows } from '../lib/metrics';
 import { appendEvents, type AppendOutcome, type EventToAppend } from './eventLog';
 
 export interface GroupCommitOptions {
@@ -36,6 +37,7 @@ export class GroupCommitAppender {
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
   private scheduled = false;
+  private lastAppendAt = -Infinity;
 
   constructor(private readonly ex: Executor, o: GroupCommitOptions = {}) {
     this.maxBatch = o.maxBatch ?? 200;
@@ -58,25 +60,31 @@ export class GroupCommitAppender {
 
   private pump(): void {
     if (this.queue.length === 0) return;
-    if (this.inFlight === 0) {
-      // Idle: write now (after this turn of the loop's microtasks, which costs no time but lets simultaneous appends share it).
+    if (this.queue.length >= this.maxBatch) {
+      // Full: now, or as soon as an insert in flight makes room (see flush's settle).
+      if (this.inFlight < this.maxInFlight) this.flush();
+      return;
+    }
+    const now = performance.now();
+    const streaming = now - this.lastAppendAt < this.maxWaitMs;
+    this.lastAppendAt = now;
+    if (this.inFlight === 0 && !streaming) {
+      // A lone callback: write as soon as this turn of the event loop has read what arrived with it
+      // (setImmediate, no timer): nothing waits at low load.
       if (!this.scheduled) {
         this.scheduled = true;
-        queueMicrotask(() => {
+        setImmediate(() => {
           this.scheduled = false;
-          if (this.inFlight === 0) this.flush();
-          else this.pump();
+          if (this.inFlight === 0 && !this.timer) this.flush();
         });
       }
       return;
     }
-    if (this.queue.length >= this.maxBatch && this.inFlight < this.maxInFlight) {
-      this.flush();
-      return;
-    }
+    // Callbacks are streaming in (the last came under maxWaitMs ago) or an insert is in flight: wait for company,
+    // at most maxWaitMs. PGlite runs a statement on this thread, so "in flight" alone would rarely be seen there.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      // Waited long enough: go alongside the insert in flight when allowed, else right after it (see settle).
+      // Go alongside the insert in flight when allowed, else right after it (see flush's settle).
       if (this.inFlight < this.maxInFlight) this.flush();
     }, this.maxWaitMs);
   }
@@ -89,6 +97,7 @@ export class GroupCommitAppender {
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     this.inFlight++;
+    eventAppendBatchRows.observe(batch.length);
     let written: Promise<AppendOutcome[]>;
     try {
       written = this.write(this.ex, batch.map((w) => w.item));

@@ -22,6 +22,13 @@ export const callbacksRejected = new Counter({
   registers: [registry],
 });
 
+export const eventAppendBatchRows = new Histogram({
+  name: 'lifelong_event_append_batch_rows',
+  help: 'Callbacks stored per insert statement (group commit: concurrent callbacks share one)',
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+  registers: [registry],
+});
+
 export const eventsProcessed = new Counter({
   name: 'lifelong_events_processed_total',
   help: 'Inbound events settled by the worker, by type and outcome (processed, retried, parked)',
