@@ -37,7 +37,11 @@ export class GroupCommitAppender {
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
   private scheduled = false;
-  private lastAppendAt = -Infinity;
+  /**
+   * The last statement had company (several rows, or appends queued while it ran): callbacks are streaming in,
+   * so the next one waits up to maxWaitMs for more. A lone caller awaiting each append in turn never sets it.
+   */
+  private streaming = false;
 
   constructor(private readonly ex: Executor, o: GroupCommitOptions = {}) {
     this.maxBatch = o.maxBatch ?? 200;
@@ -65,10 +69,7 @@ export class GroupCommitAppender {
       if (this.inFlight < this.maxInFlight) this.flush();
       return;
     }
-    const now = performance.now();
-    const streaming = now - this.lastAppendAt < this.maxWaitMs;
-    this.lastAppendAt = now;
-    if (this.inFlight === 0 && !streaming) {
+    if (this.inFlight === 0 && !this.streaming) {
       // A lone callback: write as soon as this turn of the event loop has read what arrived with it
       // (setImmediate, no timer): nothing waits at low load.
       if (!this.scheduled) {
@@ -80,7 +81,7 @@ export class GroupCommitAppender {
       }
       return;
     }
-    // Callbacks are streaming in (the last came under maxWaitMs ago) or an insert is in flight: wait for company,
+    // Callbacks are streaming in (the last batch had company) or an insert is in flight: wait for company,
     // at most maxWaitMs. PGlite runs a statement on this thread, so "in flight" alone would rarely be seen there.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
@@ -117,6 +118,7 @@ export class GroupCommitAppender {
       },
     ).finally(() => {
       this.inFlight--;
+      this.streaming = batch.length > 1 || this.queue.length > 0;
       // Whoever queued meanwhile has already waited one insert: go at once.
       if (this.queue.length > 0) {
         this.flush();
