@@ -31,6 +31,7 @@ import { createLogger } from '../../src/lib/logger';
 import { createSimulator } from '../../src/wecom/simulator';
 import { freshServerDatabase } from './benchDatabase';
 import type { LoadJob, LoadResult } from './callbackLoad';
+import { stageBreakdown } from './callbackStages';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const SECONDS = int('BENCH_SECONDS', 8);
@@ -172,6 +173,9 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifelong-bench-callbacks-'));
   const poolFile = path.join(tmp, 'pool.tsv');
   fs.writeFileSync(poolFile, `${pool.join('\n')}\n`);
+
+  const stages = await stageBreakdown(pool, { token, aesKey, corpId });
+  process.stdout.write(`where a callback's time goes (one process, µs per callback):\n${stages.map(([k, us]) => `  ${k}: ${us.toFixed(1)}`).join('\n')}\n\n`);
 
   const rows: Row[] = [];
   const only = process.env.BENCH_ONLY; // 'pglite' or 'server', to look at one

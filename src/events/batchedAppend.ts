@@ -42,6 +42,7 @@ export class GroupCommitAppender {
    * so the next one waits up to maxWaitMs for more. A lone caller awaiting each append in turn never sets it.
    */
   private streaming = false;
+  private lastWriteAt = -Infinity;
 
   constructor(private readonly ex: Executor, o: GroupCommitOptions = {}) {
     this.maxBatch = o.maxBatch ?? 200;
@@ -55,6 +56,21 @@ export class GroupCommitAppender {
       this.queue.push({ item: { corpId, xml, event }, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Resolves once the front door is not saturated — nothing queued or in flight and no statement with company
+   * in the last few ms — or after `maxMs` whatever happens: background work on this thread (the event worker)
+   * gives way to callbacks under a burst without ever stopping.
+   */
+  async whenQuiet(maxMs: number): Promise<void> {
+    const deadline = performance.now() + maxMs;
+    while (!this.quiet() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  private quiet(): boolean {
+    if (this.queue.length > 0 || this.inFlight > 0) return this.inFlight === 0 && !this.streaming;
+    return !this.streaming || performance.now() - this.lastWriteAt > 4 * this.maxWaitMs;
   }
 
   /** Appends queued or in flight (for shutdown and tests). */
@@ -118,6 +134,7 @@ export class GroupCommitAppender {
       },
     ).finally(() => {
       this.inFlight--;
+      this.lastWriteAt = performance.now();
       this.streaming = batch.length > 1 || this.queue.length > 0;
       // Whoever queued meanwhile has already waited one insert: go at once.
       if (this.queue.length > 0) {

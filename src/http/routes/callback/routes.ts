@@ -14,6 +14,8 @@ export interface CallbackDeps {
   secrets: CallbackSecrets;
   clock: Clock;
   log: Logger;
+  /** The group-commit writer (the service shares it with the event worker, which yields to it); else one of its own. */
+  appender?: GroupCommitAppender;
   /** Called after an event row commits (wakes the local worker). */
   onStored(): void;
 }
@@ -40,7 +42,7 @@ function rawQuery(querystring: string): Record<string, string> {
 export function callbackRoutes(d: CallbackDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
   // Concurrent callbacks share one insert and one commit; each is answered after its own row is durable.
-  const appender = new GroupCommitAppender(d.db);
+  const appender = d.appender ?? new GroupCommitAppender(d.db);
 
   router.get('/wecom/callback', (ctx) => {
     const q = rawQuery(ctx.querystring);
