@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database } from './db/connection';
-import { HandlerRegistry, oldestPendingAgeSeconds } from './events';
+import { GroupCommitAppender, HandlerRegistry, oldestPendingAgeSeconds } from './events';
 import { createApp } from './http/app';
 import type { ApiRouter } from './http/apiRouter';
 import { EventWorker } from './jobs/eventWorker';
@@ -124,7 +124,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const campaignScheduler = new CampaignScheduler({ db, corpId, log: campaignLog, settings: campaignConfig, clock, onPlanned: () => campaignDispatcher.wake() });
   routes.push((api) => campaignRoutes(api, { db, corpId, settings: campaignConfig, now: () => clock.now(), onActivated: () => campaignScheduler.wake() }));
 
+  // Callbacks share inserts; under a burst the event worker (same thread, and on PGlite the same database
+  // thread) waits up to 50 ms per event for the front door to drain, so answers stay inside WeCom's 5 s.
+  const appender = new GroupCommitAppender(database.db);
   const worker = new EventWorker({
+    yieldTo: () => appender.whenQuiet(50),
     db: database.db,
     corpId: config.corpId,
     handlers,
@@ -142,6 +146,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     log: log.child({ category: 'http' }),
     clock,
     onEventStored: () => worker.wake(),
+    appender,
     bodyTimeoutMs: o.bodyTimeoutMs,
     warnings: async () => (await Promise.all(warnings.map((w) => w()))).flat(),
     routes,

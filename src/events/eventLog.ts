@@ -20,31 +20,67 @@ export function dedupeKeyOf(xml: string): string {
   return createHash('sha256').update(xml).digest('hex');
 }
 
+/** One verified callback to store. */
+export interface EventToAppend {
+  corpId: string;
+  xml: string;
+  event: WeComEvent;
+}
+
+export interface AppendOutcome {
+  /** The new row's id; null when it was a duplicate. */
+  id: number | null;
+  duplicate: boolean;
+}
+
 /** Stores a verified callback once; a retry of the same delivery is a no-op. */
 export async function appendEvent(
   ex: Executor,
   corpId: string,
   xml: string,
   event: WeComEvent,
-): Promise<{ id: number | null; duplicate: boolean }> {
-  const rows = await ex
-    .insert(inboundEvents)
-    .values({
-      corpId,
-      dedupeKey: dedupeKeyOf(xml),
-      msgType: event.kind === 'message' || event.kind === 'other' ? event.msgType : 'event',
-      event: eventNameOf(event),
-      changeType: event.kind === 'message' ? null : (event.changeType ?? null),
-      dispatchKey: dispatchKeyOf(event),
-      payload: event,
-      xml,
-      priority: priorityOf(event),
-      createdAt: event.createTime ? new Date(event.createTime * 1000) : null,
-    })
-    .onConflictDoNothing({ target: [inboundEvents.corpId, inboundEvents.dedupeKey] })
-    .returning({ id: inboundEvents.id });
-  const id = rows[0]?.id ?? null;
-  return { id, duplicate: id === null };
+): Promise<AppendOutcome> {
+  return (await appendEvents(ex, [{ corpId, xml, event }]))[0]!;
+}
+
+/**
+ * Stores several verified callbacks in one statement (one commit), each once:
+ * outcomes in input order. A row whose (corp, dedupe key) is already stored,
+ * or repeats an earlier item of the same call, is a duplicate — exactly what
+ * appending them one by one would have answered. Columns travel as one text
+ * array each (`unnest`), so the statement is the same for 1 row or 200.
+ */
+export async function appendEvents(ex: Executor, items: readonly EventToAppend[]): Promise<AppendOutcome[]> {
+  if (items.length === 0) return [];
+  const hashes = items.map((it) => dedupeKeyOf(it.xml));
+  const keys = items.map((it, i) => `${it.corpId}\u0000${hashes[i]}`);
+  const firstOf = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (!firstOf.has(k)) firstOf.set(k, i);
+  });
+  const unique = [...firstOf.values()];
+  const col = (f: (it: EventToAppend, i: number) => string | null) => sql.param(unique.map((i) => f(items[i]!, i)));
+  const res = await ex.execute(sql`
+    insert into inbound_events (corp_id, dedupe_key, msg_type, event, change_type, dispatch_key, payload, xml, priority, created_at)
+    select corp_id, dedupe_key, msg_type, event, change_type, dispatch_key, payload::jsonb, xml, priority::int, created_at::timestamptz
+    from unnest(${col((it) => it.corpId)}::text[], ${col((_, i) => hashes[i]!)}::text[],
+      ${col((it) => msgTypeOf(it.event))}::text[], ${col((it) => eventNameOf(it.event))}::text[],
+      ${col((it) => (it.event.kind === 'message' ? null : (it.event.changeType ?? null)))}::text[],
+      ${col((it) => dispatchKeyOf(it.event))}::text[], ${col((it) => JSON.stringify(it.event))}::text[], ${col((it) => it.xml)}::text[],
+      ${col((it) => String(priorityOf(it.event)))}::text[],
+      ${col((it) => (it.event.createTime ? new Date(it.event.createTime * 1000).toISOString() : null))}::text[])
+      as t(corp_id, dedupe_key, msg_type, event, change_type, dispatch_key, payload, xml, priority, created_at)
+    on conflict (corp_id, dedupe_key) do nothing
+    returning id, corp_id, dedupe_key`);
+  const stored = new Map(rowsOf<{ id: number | string; corp_id: string; dedupe_key: string }>(res).map((r) => [`${r.corp_id}\u0000${r.dedupe_key}`, Number(r.id)]));
+  return keys.map((k, i) => {
+    const id = firstOf.get(k) === i ? (stored.get(k) ?? null) : null;
+    return { id, duplicate: id === null };
+  });
+}
+
+function msgTypeOf(e: WeComEvent): string {
+  return e.kind === 'message' || e.kind === 'other' ? e.msgType : 'event';
 }
 
 function eventNameOf(e: WeComEvent): string | null {

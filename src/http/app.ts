@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { httpRequests } from '../lib/metrics';
 import type { Db } from '../db/connection';
+import type { GroupCommitAppender } from '../events/batchedAppend';
 import { ApiRouter } from './apiRouter';
 import { requireBearer } from './middleware/auth';
 import { jsonBody, rejectNulInUrl } from './middleware/body';
@@ -20,6 +21,8 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   onEventStored(): void;
+  /** Group commit for callbacks (shared with the event worker, which yields to it). */
+  appender?: GroupCommitAppender;
   warnings?(): Promise<string[]>;
   /** How long a request body may take to arrive (default BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
@@ -46,6 +49,7 @@ export function createApp(d: AppDeps): Koa {
     clock: d.clock,
     log: d.log,
     onStored: d.onEventStored,
+    appender: d.appender,
     secrets: { ...d.config.callback, corpId: d.config.corpId },
   });
 

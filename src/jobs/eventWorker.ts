@@ -21,6 +21,8 @@ export interface EventWorkerOptions {
   pollMs?: number;
   /** Retry backoff base and cap, in seconds. */
   backoff?: { baseSeconds: number; capSeconds: number };
+  /** Awaited before each event: lets the callback front door go first under a burst (bounded by the caller). */
+  yieldTo?: () => Promise<void>;
 }
 
 /**
@@ -50,6 +52,7 @@ export class EventWorker extends LoopWorker {
         await releaseRows(db, EVENTS_TABLE, ids.slice(i), this.id);
         break;
       }
+      if (this.o.yieldTo) await this.o.yieldTo();
       const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, id));
       if (row) await this.process(row);
     }

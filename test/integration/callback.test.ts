@@ -159,6 +159,21 @@ describe('ops surface', () => {
     expect(metrics).toContain('lifelong_events_processed_total');
   });
 
+  it('/metrics exports the event-loop delay since the previous scrape, by quantile', async () => {
+    // Block the loop for ~60 ms so the window holds a delay worth seeing (not in the first 10 ms tick after the
+    // previous test's scrape: a reset histogram only starts timing at its next tick).
+    await new Promise((r) => setTimeout(r, 30));
+    const until = Date.now() + 60;
+    while (Date.now() < until);
+    await new Promise((r) => setTimeout(r, 30));
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const q = (quantile: string) => Number(new RegExp(`^lifelong_event_loop_delay_seconds\\{quantile="${quantile.replace('.', '\\.')}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(metrics).toContain('# TYPE lifelong_event_loop_delay_seconds gauge');
+    for (const quantile of ['0.5', '0.99', '1']) expect(q(quantile)).toBeGreaterThanOrEqual(0);
+    expect(q('1')).toBeGreaterThan(0.03);
+    expect(q('0.99')).toBeLessThanOrEqual(q('1'));
+  });
+
   it('/api needs the bearer token', async () => {
     expect((await getJson(`${service.url}/api/events`, {})).status).toBe(401);
     expect((await getJson(`${service.url}/api/events`, { authorization: 'Bearer wrong' })).status).toBe(401);

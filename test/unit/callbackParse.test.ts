@@ -1,4 +1,5 @@
-import { parseCallbackXml } from '../../src/wecom/callback/parse';
+import { parseStringPromise } from 'xml2js';
+import { flatPayloadFields, parseCallbackXml, payloadFields } from '../../src/wecom/callback/parse';
 import { dispatchKeyOf } from '../../src/wecom/callback/events';
 
 const head = (event: string, change: string) =>
@@ -70,5 +71,46 @@ describe('callback XML → typed events', () => {
 
   it.each([['not xml at all'], ['<xml><unclosed></xml>'], ['<notxml><MsgType>event</MsgType></notxml>'], ['<xml><Foo>1</Foo></xml>']])('rejects %s', async (bad) => {
     await expect(parseCallbackXml(bad)).rejects.toMatchObject({ code: 'malformed_xml' });
+  });
+});
+
+describe('the flat fast path agrees with xml2js', () => {
+  const cases: Array<[string, string, boolean]> = [
+    // [name, xml, fast path expected to take it]
+    ['CDATA and text children', '<xml><ToUserName><![CDATA[ww1]]></ToUserName><CreateTime>1409659813</CreateTime><MsgType><![CDATA[event]]></MsgType></xml>', true],
+    ['newlines and indentation', '\n<xml>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[ hi there ]]></Content>\n</xml>\n', true],
+    ['empty elements', '<xml><MsgType>event</MsgType><State></State><X><![CDATA[]]></X></xml>', true],
+    ['blank element', '<xml><MsgType>event</MsgType><Source>   </Source></xml>', false],
+    ['CDATA holding markup', '<xml><MsgType>text</MsgType><Content><![CDATA[<b>&amp;</b> ]] >]]></Content></xml>', true],
+    ['unicode text', '<xml><MsgType>text</MsgType><Content><![CDATA[你好 👋]]></Content><Name>李伟</Name></xml>', true],
+    ['entities in text', '<xml><MsgType>text</MsgType><Content>a &amp; b &lt;c&gt;</Content></xml>', false],
+    ['nested items', '<xml><MsgType>event</MsgType><MemChangeList><Item>wm1</Item><Item>wm2</Item></MemChangeList></xml>', false],
+    ['repeated element', '<xml><MsgType>event</MsgType><Department>1</Department><Department>2</Department></xml>', false],
+    ['attributes', '<xml><MsgType a="1">event</MsgType></xml>', false],
+    ['declaration', '<?xml version="1.0"?><xml><MsgType>event</MsgType></xml>', false],
+    ['comment', '<xml><!-- c --><MsgType>event</MsgType></xml>', false],
+    ['self-closing', '<xml><MsgType>event</MsgType><State/></xml>', false],
+    ['two CDATA sections', '<xml><MsgType><![CDATA[ev]]><![CDATA[ent]]></MsgType></xml>', false],
+    ['namespaced name', '<xml><a:MsgType>event</a:MsgType></xml>', false],
+    ['control character', '<xml><MsgType>ev\u0001ent</MsgType></xml>', false],
+    ['whitespace-only CDATA', '<xml><MsgType>event</MsgType><X><![CDATA[  ]]></X></xml>', false],
+    ['__proto__ element', '<xml><__proto__>x</__proto__><MsgType>event</MsgType></xml>', false],
+    ['a second root after the first', '<xml><MsgType>event</MsgType></xml><xml></xml>', false],
+    ['text beside elements', '<xml>text<MsgType>event</MsgType></xml>', false],
+  ];
+  it.each(cases)('%s', async (_name, xml, fast) => {
+    const flat = flatPayloadFields(xml);
+    expect(flat !== undefined).toBe(fast);
+    const strict = await parseStringPromise(xml, { explicitArray: false, trim: true, explicitRoot: true }).then((d) => d?.xml, () => 'rejected');
+    if (flat) expect({ ...flat }).toEqual(strict);
+    const either = await payloadFields(xml).then((x) => ({ ...x }), () => 'rejected');
+    expect(either).toEqual(strict === 'rejected' ? 'rejected' : { ...strict });
+  });
+
+  it.each([
+    ['<xml><MsgType>event</MsgType>'], ['<xml><MsgType>event</msgtype></xml>'], ['<xml><MsgType><![CDATA[event]]</MsgType></xml>'], ['<xml><MsgType>ev<ent</MsgType></xml>'],
+  ])('leaves malformed input to xml2js: %s', async (bad) => {
+    expect(flatPayloadFields(bad)).toBeUndefined();
+    await expect(payloadFields(bad, { fast: false })).rejects.toMatchObject({ code: 'malformed_xml' });
   });
 });

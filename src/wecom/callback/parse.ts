@@ -31,18 +31,60 @@ function memberList(v: unknown): string[] {
   return list.map((x) => str(x)).filter((x): x is string => x !== undefined);
 }
 
+const FLAT_ROOT = /^<xml>([\s\S]*)<\/xml>$/;
+const FLAT_CHILD = /\s*<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<&]*))<\/\1>\s*/y;
+// Characters XML 1.0 does not allow (besides tab, LF, CR), and lone surrogates: left to the strict parser.
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Decrypted callback XML → a typed event. Throws `malformed_xml` for anything
- * that is not a WeCom message (no <xml> root, no MsgType).
+ * The fast path for what WeCom sends nearly always: `<xml>` holding only
+ * distinct `<Name>text</Name>` or `<Name><![CDATA[text]]></Name>` children —
+ * no declaration, attributes, entities, comments, nesting or repeats. Returns
+ * what xml2js (explicitArray false, trim) would, or undefined for anything
+ * else, which then goes to xml2js: the fast path accepts a strict subset of
+ * well-formed XML and never rejects.
  */
-export async function parseCallbackXml(xml: string): Promise<WeComEvent> {
+export function flatPayloadFields(xml: string): Fields | undefined {
+  const root = FLAT_ROOT.exec(xml.trim());
+  if (!root || NOT_XML_CHAR.test(xml)) return undefined;
+  const inner = root[1]!;
+  const out: Fields = Object.create(null);
+  let pos = 0;
+  while (pos < inner.length) {
+    FLAT_CHILD.lastIndex = pos;
+    const c = FLAT_CHILD.exec(inner);
+    if (!c) return undefined;
+    const name = c[1]!;
+    const cdata = c[2];
+    const raw = cdata ?? c[3]!;
+    const value = raw.trim();
+    // xml2js keeps whitespace-only text as it is, and makes something odd of __proto__: both left to it.
+    if (name in out || name === '__proto__' || (value === '' && raw !== '') || (cdata !== undefined && cdata.includes(']]>'))) return undefined;
+    out[name] = value;
+    pos = FLAT_CHILD.lastIndex;
+  }
+  return pos > 0 ? out : undefined;
+}
+
+/** The payload's `<xml>` children as xml2js gives them (explicitArray false, trim); throws malformed_xml. */
+export async function payloadFields(xml: string, opts: { fast?: boolean } = {}): Promise<Fields | undefined> {
+  const flat = opts.fast === false ? undefined : flatPayloadFields(xml);
+  if (flat) return flat;
   let doc: { xml?: Fields };
   try {
     doc = await parseStringPromise(xml, { explicitArray: false, trim: true, explicitRoot: true });
   } catch {
     throw new AppError('malformed_xml', 'decrypted payload is not well-formed XML');
   }
-  const x = doc?.xml;
+  return doc?.xml;
+}
+
+/**
+ * Decrypted callback XML → a typed event. Throws `malformed_xml` for anything
+ * that is not a WeCom message (no <xml> root, no MsgType).
+ */
+export async function parseCallbackXml(xml: string): Promise<WeComEvent> {
+  const x = await payloadFields(xml);
   const msgType = str(x?.MsgType);
   if (!x || typeof x !== 'object' || !msgType) throw new AppError('malformed_xml', 'payload lacks <xml> root or MsgType');
 

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Db } from '../../../db/connection';
-import { appendEvent } from '../../../events';
+import { GroupCommitAppender } from '../../../events';
 import type { Clock } from '../../../lib/clock';
 import { AppError } from '../../../lib/errors';
 import type { Logger } from '../../../lib/logger';
@@ -14,6 +14,8 @@ export interface CallbackDeps {
   secrets: CallbackSecrets;
   clock: Clock;
   log: Logger;
+  /** The group-commit writer (the service shares it with the event worker, which yields to it); else one of its own. */
+  appender?: GroupCommitAppender;
   /** Called after an event row commits (wakes the local worker). */
   onStored(): void;
 }
@@ -39,6 +41,8 @@ function rawQuery(querystring: string): Record<string, string> {
 /** `/wecom/callback`: URL verification (GET) and event delivery (POST). */
 export function callbackRoutes(d: CallbackDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
+  // Concurrent callbacks share one insert and one commit; each is answered after its own row is durable.
+  const appender = d.appender ?? new GroupCommitAppender(d.db);
 
   router.get('/wecom/callback', (ctx) => {
     const q = rawQuery(ctx.querystring);
@@ -55,7 +59,7 @@ export function callbackRoutes(d: CallbackDeps): Router {
     const xml = openSealed(q, sealed, d.secrets, d.clock.now());
     const event = await parseCallbackXml(xml);
     // Answer only after the row is committed: a crash before this loses nothing, WeCom retries.
-    const { duplicate } = await appendEvent(d.db, d.secrets.corpId, xml, event);
+    const { duplicate } = await appender.append(d.secrets.corpId, xml, event);
     callbacksReceived.inc({ duplicate: String(duplicate) });
     if (!duplicate) d.onStored();
     ctx.type = 'text/plain';
