@@ -103,7 +103,7 @@ async function openPool(kind: Database['kind'], connection: pg.ClientConfig, max
   return database;
 }
 
-/** Rows of a raw `execute`, the same on both drivers. */
+/** Rows of a raw `execute` (node-postgres on both databases). */
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
