@@ -159,6 +159,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const die = (err: Error) => {
     if (stopping || fatal) return;
     fatal = true;
+    void worker.terminate();
     cleanup();
     opts.onFatal(err);
   };
@@ -166,6 +167,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   worker.on('exit', (code) => die(new Error(`the embedded database worker exited unexpectedly (code ${code})`)));
   worker.on('message', (m: { type: string; message?: string }) => {
     if (m.type === 'warning') opts.onWarning?.(m.message ?? '');
+    if (m.type === 'fatal') die(new Error(`the embedded database failed: ${m.message}`));
   });
 
   const connection: pg.ClientConfig =

@@ -155,11 +155,18 @@ export async function runBridge(config: WorkerConfig, post: (m: unknown) => void
         try {
           await runBatch(conn);
         } catch (err) {
-          // PGlite itself failed (not an SQL error, those are protocol messages): the session's state is unknown.
+          // PGlite itself failed (SQL errors are protocol messages, not throws): drop the connection and
+          // end whatever it had open; if even that fails the database is unusable, which is fatal.
           conn.socket.destroy();
           conn.closed = true;
-          owner = null;
-          post({ type: 'warning', message: `embedded database: a batch failed: ${(err as Error).message}` });
+          owner = conn;
+          post({ type: 'warning', message: `embedded database: a connection's statement failed inside PGlite and the connection was closed: ${(err as Error).message}` });
+          try {
+            await release(conn);
+          } catch (again) {
+            post({ type: 'fatal', message: `PGlite cannot recover from an internal error: ${(again as Error).message}` });
+            return;
+          }
         }
         if (owner !== conn && conn.pending.length > 0 && !waiting.includes(conn)) waiting.push(conn);
       }
