@@ -72,7 +72,7 @@ const MAX_LISTED = 30;
  */
 export async function remindDueFollowUps(db: Db, corpId: string, now: Date, locale: Locale): Promise<{ reps: number; notes: number }> {
   return db.transaction(async (tx) => {
-    const due = rowsOf<{ id: string | number; user_id: string; external_user_id: string; next_follow_up_at: string | Date }>(await tx.execute(sql`
+    const due = rowsOf<{ id: string; user_id: string; external_user_id: string; next_follow_up_at: string }>(await tx.execute(sql`
       select id, user_id, external_user_id, next_follow_up_at from follow_ups
       where corp_id = ${corpId} and reminded_at is null and next_follow_up_at is not null and next_follow_up_at <= ${now.toISOString()}::timestamptz
       order by next_follow_up_at, id

@@ -143,7 +143,7 @@ export async function stageFunnel(ex: Executor, corpId: string): Promise<Array<{
 }
 
 export async function stageOf(ex: Executor, corpId: string, externalUserId: string): Promise<{ stage: Stage; since: Date } | undefined> {
-  const rows = rowsOf<{ stage: Stage; since: string | Date }>(
+  const rows = rowsOf<{ stage: Stage; since: string }>(
     await ex.execute(sql`select stage, since from customer_stages where corp_id = ${corpId} and external_user_id = ${externalUserId}`),
   );
   const r = rows[0];

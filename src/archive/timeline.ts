@@ -43,7 +43,7 @@ function boundFor(source: TimelineSource, c: Cursor | undefined): KeysetBefore |
   return { at: c.at, tie: source < c.source ? 'all' : source > c.source ? 'none' : c.id };
 }
 
-type Raw = { id: string | number; at_text: string; user_id: string | null; kind: string; detail: Record<string, unknown> | null };
+type Raw = { id: string; at_text: string; user_id: string | null; kind: string; detail: Record<string, unknown> | null };
 
 /** One archive table's page: `cols` selects kind, user_id and detail. */
 async function archivePage(ex: Executor, table: string, atCol: string, cols: ReturnType<typeof sql>, corpId: string, externalUserId: string, b: KeysetBefore | undefined, limit: number): Promise<Raw[]> {

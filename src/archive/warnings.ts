@@ -89,7 +89,7 @@ export async function resolveWarning(
   id: number,
   r: { by: string; resolution?: string | null; now: Date; onlyUserId?: string },
 ): Promise<{ id: number; resolvedAt: Date; resolvedBy: string; resolution: string | null } | undefined> {
-  const rows = rowsOf<{ id: string | number; resolved_at: string | Date; resolved_by: string; resolution: string | null }>(await ex.execute(sql`
+  const rows = rowsOf<{ id: string; resolved_at: string; resolved_by: string; resolution: string | null }>(await ex.execute(sql`
     with target as (
       select id from churn_warnings
       where corp_id = ${corpId} and id = ${id} ${r.onlyUserId !== undefined ? sql`and user_id = ${r.onlyUserId}` : sql``}),
@@ -116,7 +116,7 @@ const DIGEST_MAX_LINES = 20;
  */
 export async function sendWarningDigests(db: Db, corpId: string, now: Date, locale: Locale): Promise<{ reps: number; warnings: number }> {
   return db.transaction(async (tx) => {
-    const rows = rowsOf<{ id: string | number; user_id: string; external_user_id: string; kind: WarningKind; name: string | null }>(
+    const rows = rowsOf<{ id: string; user_id: string; external_user_id: string; kind: WarningKind; name: string | null }>(
       await tx.execute(sql`
         select w.id, w.user_id, w.external_user_id, w.kind, c.name
         from churn_warnings w

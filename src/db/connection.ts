@@ -1,15 +1,15 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as migrateDb } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { logger } from '../lib/logger';
+import { embeddedWorkerOf, startEmbedded, type Embedded } from './embedded';
 
-/** One Drizzle type over either driver; queries never know which one runs. */
+export { DataDirLockedError } from './embedded';
+
+/** One Drizzle type for both databases: both are reached with node-postgres. */
 export type Db = PgDatabase<PgQueryResultHKT>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Data functions take an executor: the database or an open transaction. */
@@ -22,6 +22,10 @@ export interface Database {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Where the database listens (embedded: its socket; server: host). */
+  where: string;
+  /** pg settings reaching the same database (another pool, a second "instance"). */
+  connection: pg.ClientConfig;
 }
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, 'migrations');
@@ -34,26 +38,53 @@ export interface OpenOptions {
   /** PGlite data directory; absent = in memory (tests). */
   dataDir?: string;
   poolSize?: number;
+  /**
+   * Embedded only: the database worker died while open. Default: a fatal log
+   * line and exit(1) — the service never runs on without its database.
+   */
+  onFatal?: (err: Error) => void;
+}
+
+function exitOnFatal(err: Error): void {
+  logger.fatal({ category: 'db', err }, `embedded database lost, exiting: ${err.message}`);
+  process.exit(1);
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+  if (opts.databaseUrl) return openPool('postgres', { connectionString: opts.databaseUrl }, opts.poolSize ?? 10, new URL(opts.databaseUrl).host);
+  const embedded = await startEmbedded({
+    dataDir: opts.dataDir,
+    onFatal: opts.onFatal ?? exitOnFatal,
+    onWarning: (message) => logger.warn({ category: 'db' }, message),
+  });
+  try {
+    return await openPool('pglite', embedded.connection, opts.poolSize ?? EMBEDDED_POOL_SIZE, embedded.where, embedded);
+  } catch (err) {
+    await embedded.stop();
+    throw err;
+  }
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max });
+/** The embedded database runs one connection's work at a time; a few connections keep the next one queued at the socket. */
+const EMBEDDED_POOL_SIZE = 4;
+
+async function openPool(kind: Database['kind'], connection: pg.ClientConfig, max: number, where: string, embedded?: Embedded): Promise<Database> {
+  const pool = new pg.Pool({ ...connection, max });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  const db: Db = drizzlePg(pool);
-  return {
+  const db: Db = drizzle(pool);
+  let closed: Promise<void> | undefined;
+  const database: Database = {
     db,
-    kind: 'postgres',
+    kind,
+    where,
+    connection,
     async migrate() {
       // The advisory lock is per session, so migrate on one dedicated client.
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-        await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_DIR });
+        await migrateDb(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
         client.release();
@@ -62,27 +93,17 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => pool.end(),
+    close: () =>
+      (closed ??= (async () => {
+        await pool.end();
+        await embedded?.stop();
+      })()),
   };
+  if (embedded) embeddedWorkerOf.set(database, embedded.worker);
+  return database;
 }
 
-async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  const client = dataDir ? new PGlite(path.resolve(dataDir)) : new PGlite();
-  await client.waitReady;
-  const db: Db = drizzlePglite(client);
-  return {
-    db,
-    kind: 'pglite',
-    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR }),
-    async ping() {
-      await db.execute(sql`select 1`);
-    },
-    close: () => client.close(),
-  };
-}
-
-/** Rows of a raw `execute`, the same on both drivers. */
+/** Rows of a raw `execute` (node-postgres on both databases). */
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }

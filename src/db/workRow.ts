@@ -55,7 +55,7 @@ export async function claimRows(ex: Executor, o: ClaimOptions): Promise<number[]
       limit ${o.limit}
       for update skip locked)
     returning id`);
-  return rowsOf<{ id: string | number }>(res).map((r) => Number(r.id));
+  return rowsOf<{ id: string }>(res).map((r) => Number(r.id));
 }
 
 /**

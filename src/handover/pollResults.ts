@@ -119,7 +119,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
  * their counts and notices, like any other plan.
  */
 async function finishStuckPlans(db: Db, corpId: string, now: () => Date, locale: Locale): Promise<void> {
-  const stuck = rowsOf<{ id: string | number }>(await db.execute(sql`
+  const stuck = rowsOf<{ id: string }>(await db.execute(sql`
     select p.id from handover_plans p where p.corp_id = ${corpId} and p.status = 'confirmed'
       and not exists (select 1 from handover_items i where i.corp_id = p.corp_id and i.plan_id = p.id and i.status in ('planned', 'pending', 'waiting'))
     order by p.id`));

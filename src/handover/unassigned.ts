@@ -35,7 +35,7 @@ export interface UnassignedRep {
 }
 
 export async function listUnassigned(ex: Executor, corpId: string): Promise<UnassignedRep[]> {
-  return rowsOf<{ user_id: string; customers: number; in_open: number; dimission_at: Date | string | null }>(await ex.execute(sql`
+  return rowsOf<{ user_id: string; customers: number; in_open: number; dimission_at: string | null }>(await ex.execute(sql`
     select u.handover_user_id as user_id, count(*)::int as customers, min(u.dimission_at) as dimission_at,
            count(*) filter (where exists (select 1 from handover_items i where i.corp_id = u.corp_id and i.type = 'customer'
              and i.target_id = u.external_user_id and i.from_user_id = u.handover_user_id and i.status in ('planned', 'pending', 'waiting')))::int as in_open

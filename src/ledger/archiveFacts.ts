@@ -60,7 +60,7 @@ export async function relationHistoryPage(
   externalUserId: string,
   opts: { before?: KeysetBefore; limit: number },
 ): Promise<RelationHistoryItem[]> {
-  const rows = rowsOf<{ id: string | number; user_id: string; change: string; from_status: string | null; to_status: string | null; cause: string; at_text: string; detail: unknown }>(
+  const rows = rowsOf<{ id: string; user_id: string; change: string; from_status: string | null; to_status: string | null; cause: string; at_text: string; detail: unknown }>(
     await ex.execute(sql`
       select id, user_id, change, from_status, to_status, cause, ${isoMicros(sql.raw('at'))} as at_text, detail
       from relation_history

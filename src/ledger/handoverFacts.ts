@@ -19,7 +19,7 @@ export interface EmployeeState {
 }
 
 export async function employeeStates(ex: Executor, corpId: string, userIds: string[]): Promise<Map<string, EmployeeState>> {
-  const rows = rowsOf<{ user_id: string; name: string; status: string; has_customer_contact: boolean; departed_at: Date | string | null; n: number; department_ids: number[] }>(
+  const rows = rowsOf<{ user_id: string; name: string; status: string; has_customer_contact: boolean; departed_at: string | null; n: number; department_ids: number[] }>(
     await ex.execute(sql`
       select e.user_id, e.name, e.status, e.has_customer_contact, e.departed_at, e.department_ids,
              (select count(*)::int from relations r where r.corp_id = e.corp_id and r.user_id = e.user_id and r.status in ('active', 'awaiting_handover')) as n
@@ -140,7 +140,7 @@ export async function markAwaitingHandover(ex: Executor, corpId: string, userId:
  * (callback, sync, unassigned list).
  */
 export async function departedWithWork(ex: Executor, corpId: string): Promise<Array<{ userId: string; departedAt: Date }>> {
-  const rows = rowsOf<{ user_id: string; departed_at: Date | string }>(await ex.execute(sql`
+  const rows = rowsOf<{ user_id: string; departed_at: string }>(await ex.execute(sql`
     select e.user_id, e.departed_at from employees e
     where e.corp_id = ${corpId} and e.status = 'departed' and e.departed_at > now() - interval '1 year'
       and (exists (select 1 from relations r where r.corp_id = e.corp_id and r.user_id = e.user_id and r.status = 'awaiting_handover')

@@ -89,7 +89,7 @@ export function serializeError(err: unknown): Record<string, unknown> {
 
 interface DatabaseErrorFields { code: string; message: string; table?: string; column?: string; constraint?: string; routine?: string }
 
-/** A PostgreSQL error (pg's DatabaseError or PGlite's): a five-character SQLSTATE and a severity. */
+/** A PostgreSQL error (pg's DatabaseError, on both databases): a five-character SQLSTATE and a severity. */
 function databaseError(err: unknown): DatabaseErrorFields | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as Error & Partial<DatabaseErrorFields> & { severity?: unknown };

@@ -63,9 +63,8 @@ export async function previewSegment(
         ) x
       ), '[]'::json) as sample`);
   });
-  const row = rowsOf<{ count: number | string; sample: Preview['sample'] | string }>(res)[0]!;
-  const sample = typeof row.sample === 'string' ? (JSON.parse(row.sample) as Preview['sample']) : row.sample;
-  return { count: Number(row.count), sample };
+  const row = rowsOf<{ count: number; sample: Preview['sample'] }>(res)[0]!;
+  return { count: row.count, sample: row.sample };
 }
 
 export interface SegmentInput {
@@ -152,7 +151,7 @@ export async function materialiseSegment(db: Db, corpId: string, id: number, now
         select ${corpId}, ${id}::bigint, m.external_user_id, ${now.toISOString()}::timestamptz from (${matched}) m
         returning 1
       ) select count(*)::int as n from ins`);
-    const memberCount = Number(rowsOf<{ n: number | string }>(res)[0]!.n);
+    const memberCount = rowsOf<{ n: number }>(res)[0]!.n;
     const [updated] = await tx
       .update(segments)
       .set({ memberCount, materialisedAt: now })
@@ -182,7 +181,7 @@ export async function membersOf(
     where sm.corp_id = ${corpId} and sm.segment_id = ${id}::bigint ${after}
     order by sm.external_user_id
     limit ${page.limit}::int`);
-  const rows = rowsOf<{ external_user_id: string; name: string; materialised_at: Date | string }>(res);
+  const rows = rowsOf<{ external_user_id: string; name: string; materialised_at: string }>(res);
   return {
     items: rows.map((r) => ({ externalUserId: r.external_user_id, name: r.name, materialisedAt: new Date(r.materialised_at) })),
     nextCursor: rows.length === page.limit ? rows.at(-1)!.external_user_id : null,

@@ -7,14 +7,18 @@ export const onServer = Boolean(process.env.DATABASE_URL);
 /**
  * One suite, two databases: PGlite in memory by default; with DATABASE_URL a
  * fresh database on that server per call (dropped by `close`), so test files
- * running in parallel never see each other's rows. Migrated either way.
+ * running in parallel never see each other's rows. Migrated either way. `url`
+ * reaches the same database from another pool or process (the embedded one
+ * listens on 127.0.0.1 in memory mode).
  */
-export async function getTestDb(): Promise<Database & { url?: string }> {
+export async function getTestDb(): Promise<Database & { url: string }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const database = await openDatabase({});
     await database.migrate();
-    return database;
+    const c = database.connection;
+    const url = `postgres://${c.user}:${encodeURIComponent(String(c.password))}@${c.host}:${c.port}/${c.database}`;
+    return Object.assign(database, { url });
   }
   const name = `lifelong_t_${randomBytes(5).toString('hex')}`;
   await adminQuery(serverUrl, `create database ${name}`);

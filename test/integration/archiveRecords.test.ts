@@ -4,7 +4,7 @@ import { applyRelations, employees, endRelation, upsertContacts } from '../../sr
 import { appMessages } from '../../src/notify';
 import type { Service } from '../../src/service';
 import type { WeComEvent } from '../../src/wecom/callback/events';
-import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
+import { getTestDb, openSecondConnection } from '../helpers/db';
 import { auth, startTestService, testConfig } from '../helpers/service';
 
 let database: Awaited<ReturnType<typeof getTestDb>>;
@@ -179,8 +179,8 @@ describe('follow-ups', () => {
 });
 
 describe('follow-up reminders on two instances', () => {
-  (onServer ? it : it.skip)('still send one message per rep when both run at once', async () => {
-    const other = await openSecondConnection(database.url!);
+  it('still send one message per rep when both run at once', async () => {
+    const other = await openSecondConnection(database.url);
     try {
       const now = new Date();
       const reps = ['rep_c1', 'rep_c2', 'rep_c3'];

@@ -6,7 +6,7 @@ import { rowsOf, type Database } from '../../src/db/connection';
 import {
   campaignSettings, dispatchNextBatch, localParts, materialiseOccurrences, planNextRun, previewCampaign, renderForSender, type CampaignSettings, type Content,
 } from '../../src/touchpoints/campaigns';
-import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
+import { getTestDb, openSecondConnection } from '../helpers/db';
 import { auth, eventually, getJson, startTestService } from '../helpers/service';
 import { startWorld, syncNow, type TestWorld } from '../helpers/world';
 
@@ -63,7 +63,7 @@ describe('two instances on one database', () => {
   afterAll(() => w.close());
 
   it('racing schedulers, planners and dispatchers: each occurrence runs once, each customer gets one task', async () => {
-    const other = onServer ? await openSecondConnection(database.url!) : database;
+    const other = await openSecondConnection(database.url);
     // The twin is a full second instance (its own workers) on the same database.
     const twin = await startTestService(other, w.config, { wecom: { timeoutMs: 3000 } });
     try {
@@ -94,7 +94,7 @@ describe('two instances on one database', () => {
       expect(w.sim.massReceivedCounts(2)).toEqual({});
     } finally {
       await twin.stop();
-      if (other !== database) await other.close();
+      await other.close();
     }
   });
 });
@@ -166,7 +166,7 @@ describe('a crash between recording "sending" and the outcome', () => {
     for (const [c, n] of received) expect(w.sim.massReceivedCount(c)).toBe(n + 1);
   });
 
-  (onServer ? it : it.skip)('a dispatcher process killed with SIGKILL mid-call: restarted work finds the task, nothing twice, nothing lost', async () => {
+  it('a dispatcher process killed with SIGKILL mid-call: restarted work finds the task, nothing twice, nothing lost', async () => {
     const received = new Map(liveCustomers(w).map((c) => [c, w.sim.massReceivedCount(c)]));
     const id = await pushNow(w, 'Killed');
     await eventually(async () => (await batchesOf(id)).length > 3);

@@ -6,7 +6,7 @@ import { EventWorker } from '../../src/jobs/eventWorker';
 import { createLogger } from '../../src/lib/logger';
 import { parseCallbackXml } from '../../src/wecom/callback/parse';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
-import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
+import { getTestDb, openSecondConnection } from '../helpers/db';
 import { eventually, freshCorpId, getJson, startTestService, testConfig } from '../helpers/service';
 
 const log = createLogger('silent');
@@ -149,10 +149,10 @@ describe('two workers on one database', () => {
   let second: Database;
   beforeAll(async () => {
     // On the server the second worker has its own connection pool: a second instance.
-    second = onServer ? await openSecondConnection(database.url!) : database;
+    second = await openSecondConnection(database.url);
   });
   afterAll(async () => {
-    if (second !== database) await second.close();
+    await second.close();
   });
 
   it('never process the same event twice', async () => {

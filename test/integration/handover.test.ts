@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
 import { sendHandoverBatch, pollHandoverResults } from '../../src/handover';
-import { getTestDb, onServer, openSecondConnection } from '../helpers/db';
+import { getTestDb, openSecondConnection } from '../helpers/db';
 import { auth, eventually, getJson, httpRequest, startTestService } from '../helpers/service';
 import { settle, startWorld, syncNow, type TestWorld } from '../helpers/world';
 
@@ -138,7 +138,7 @@ describe('exactly once', () => {
   it('concurrent confirms of the same plan (two instances) send once', async () => {
     const [, second, third] = reps(w);
     const { body: plan } = await post(w, '/api/handovers', { from: second, takeovers: [third], customers: { mode: 'all' }, groups: { mode: 'none' } });
-    const other = onServer ? await openSecondConnection(database.url!) : database;
+    const other = await openSecondConnection(database.url);
     // A second instance of the service on the same database.
     const twin = await startTestService(other, w.config, { worker: false });
     // node:http: on a loaded machine an embedded database busy on the event loop can delay accepting past fetch's 10 s connect timeout.
@@ -146,7 +146,7 @@ describe('exactly once', () => {
       httpRequest('POST', `${base}/api/handovers/${plan.id}/confirm`, auth).then((r) => r.status)));
     expect(results.sort()).toEqual([200, 409]);
     await twin.stop();
-    if (other !== database) await other.close();
+    await other.close();
     const before = w.sim.calls.count('externalcontact/transfer_customer');
     while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'sender', () => new Date(), 'zh-CN')) > 0);
     const n = (await getJson(`${w.service.url}/api/handovers/${plan.id}`)).body.counts.waiting;

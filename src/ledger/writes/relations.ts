@@ -151,7 +151,7 @@ export async function applyRelations(
         oper_user_id: v.operUserId, added_at: v.addedAt?.toISOString() ?? null,
       };
     });
-    const inserted = rowsOf<{ id: string | number; user_id: string; external_user_id: string }>(await ex.execute(sql`
+    const inserted = rowsOf<{ id: string; user_id: string; external_user_id: string }>(await ex.execute(sql`
       insert into relations (corp_id, user_id, external_user_id, status, remark, description, remark_corp_name, remark_mobiles,
                              add_way, state, oper_user_id, added_at)
       select ${corpId}, x.user_id, x.external_user_id, 'active', x.remark, x.description, x.remark_corp_name, x.remark_mobiles,
@@ -221,7 +221,7 @@ export async function endRelations(
     insert into external_contacts (corp_id, external_user_id) select ${corpId}, unnest(${textArray(customerIds)})
     on conflict do nothing`);
   const pairs = [...wanted.values()].map((e) => ({ user_id: e.userId, external_user_id: e.externalUserId }));
-  const existing = rowsOf<{ id: string | number; user_id: string; external_user_id: string; status: RelationStatus }>(await ex.execute(sql`
+  const existing = rowsOf<{ id: string; user_id: string; external_user_id: string; status: RelationStatus }>(await ex.execute(sql`
     select r.id, r.user_id, r.external_user_id, r.status from relations r
     join jsonb_to_recordset(${jsonRows(pairs)}) as x(user_id text, external_user_id text)
       on r.user_id = x.user_id and r.external_user_id = x.external_user_id
@@ -233,7 +233,7 @@ export async function endRelations(
       where id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
   }
   const missing = pairs.filter((p) => !found.has(pairKey(p.user_id, p.external_user_id)));
-  const created = missing.length ? rowsOf<{ id: string | number; user_id: string; external_user_id: string }>(await ex.execute(sql`
+  const created = missing.length ? rowsOf<{ id: string; user_id: string; external_user_id: string }>(await ex.execute(sql`
     insert into relations (corp_id, user_id, external_user_id, status)
     select ${corpId}, x.user_id, x.external_user_id, ${to} from jsonb_to_recordset(${jsonRows(missing)}) as x(user_id text, external_user_id text)
     returning id, user_id, external_user_id`)) : [];

@@ -77,7 +77,7 @@ export interface Caps {
 export const WECOM_TIMEZONE = 'Asia/Shanghai';
 
 export async function capsAt(ex: Executor, now: Date, s: CampaignSettings): Promise<Caps> {
-  const [p] = rowsOf<{ month_start: string | Date; week_start: string | Date; day_start: string | Date; days: number }>(await ex.execute(sql`
+  const [p] = rowsOf<{ month_start: string; week_start: string; day_start: string; days: number }>(await ex.execute(sql`
     with l as (select (${now.toISOString()}::timestamptz at time zone ${WECOM_TIMEZONE}) as t)
     select date_trunc('month', t) at time zone ${WECOM_TIMEZONE} as month_start,
            date_trunc('week', t) at time zone ${WECOM_TIMEZONE} as week_start,

@@ -84,7 +84,7 @@ async function deferBatches(db: Db, corpId: string, until: Date): Promise<void> 
 }
 
 async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Promise<Claimed | undefined> {
-  const rows = rowsOf<{ id: string | number; prev: 'pending' | 'sending'; kind: CampaignKind; campaign_status: string; campaign_name: string; content: Content | string }>(await d.db.execute(sql`
+  const rows = rowsOf<{ id: string; prev: 'pending' | 'sending'; kind: CampaignKind; campaign_status: string; campaign_name: string; content: Content }>(await d.db.execute(sql`
     with pick as (
       select b.id, b.status as prev from campaign_batches b
       where b.corp_id = ${d.corpId} and b.status in ('pending', 'sending') and b.available_at <= ${sqlTime(now)}
@@ -104,7 +104,7 @@ async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Pro
   const [batch] = await d.db.select().from(campaignBatches).where(eq(campaignBatches.id, Number(r.id)));
   return {
     batch: batch!, prev: r.prev, kind: r.kind, campaignStatus: r.campaign_status, campaignName: r.campaign_name,
-    content: typeof r.content === 'string' ? JSON.parse(r.content) : r.content,
+    content: r.content,
   };
 }
 
@@ -307,7 +307,7 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
  * logged for an operator: never silently merged into the other batch.
  */
 async function refuseDuplicateMsgid(d: DispatchDeps, b: BatchRow, msgid: string, source: 'call' | 'lookup', now: Date): Promise<void> {
-  const [holder] = rowsOf<{ id: string | number; campaign_id: string | number }>(await d.db.execute(sql`
+  const [holder] = rowsOf<{ id: string; campaign_id: string }>(await d.db.execute(sql`
     select id, campaign_id from campaign_batches where corp_id = ${d.corpId} and msgid = ${msgid} and id <> ${b.id} limit 1`));
   const error = `duplicate_msgid: WeCom answered msgid ${msgid} (${source}), which batch #${holder?.id ?? '?'} of campaign #${holder?.campaign_id ?? '?'} `
     + 'already recorded; the task was created but its results cannot be told apart';

@@ -91,7 +91,7 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
 }
 
 async function summariseRun(ex: Executor, runId: number): Promise<RunSummary> {
-  const [r] = rowsOf<{ targeted: number; planned: number; skipped: Record<string, number> | string | null; senders: number; batches: number }>(await ex.execute(sql`
+  const [r] = rowsOf<{ targeted: number; planned: number; skipped: Record<string, number> | null; senders: number; batches: number }>(await ex.execute(sql`
     select count(*)::int as targeted,
       count(*) filter (where status = 'planned')::int as planned,
       (select json_object_agg(reason, n) from (select reason, count(*)::int as n from campaign_deliveries
@@ -99,8 +99,7 @@ async function summariseRun(ex: Executor, runId: number): Promise<RunSummary> {
       count(distinct sender) filter (where status = 'planned')::int as senders,
       (select count(*)::int from campaign_batches where run_id = ${runId}::bigint) as batches
     from campaign_deliveries where run_id = ${runId}::bigint`));
-  const skipped = typeof r!.skipped === 'string' ? JSON.parse(r!.skipped) : (r!.skipped ?? {});
-  return { targeted: r!.targeted, planned: r!.planned, skipped, senders: r!.senders, batches: r!.batches };
+  return { targeted: r!.targeted, planned: r!.planned, skipped: r!.skipped ?? {}, senders: r!.senders, batches: r!.batches };
 }
 
 export interface PreviewRow {
@@ -135,7 +134,7 @@ export async function previewCampaign(ex: Executor, corpId: string, c: { kind: '
   await analyzeIfStale(ex);
   const audience = await resolveAudience(ex, corpId, c, now);
   const caps = await capsAt(ex, now, s);
-  const [r] = rowsOf<{ targeted: number; will_send: number; skipped: unknown; senders: number; calls: number; sample: unknown }>(await ex.execute(sql`
+  const [r] = rowsOf<{ targeted: number; will_send: number; skipped: Record<string, number> | null; senders: number; calls: number; sample: PreviewRow[] | null }>(await ex.execute(sql`
     with x as (${classifiedSql(corpId, audience, caps)}),
     per_sender as (select sender, count(*) as n from x where reason is null group by sender),
     ranked as (select x.*, row_number() over (partition by coalesce(x.reason, '') order by x.recipient_id) as k from x)
@@ -148,9 +147,8 @@ export async function previewCampaign(ex: Executor, corpId: string, c: { kind: '
                                          'name', ${recipientNameSql(corpId, sql.raw('ranked.recipient_id'))})
                        order by reason nulls last, recipient_id)
        from ranked where k <= ${perReason}::int) as sample`));
-  const parse = <T>(v: unknown, dflt: T): T => (v == null ? dflt : typeof v === 'string' ? JSON.parse(v) : v) as T;
   return {
-    at: now, targeted: r!.targeted, willSend: r!.will_send, skipped: parse(r!.skipped, {}), senders: r!.senders, calls: r!.calls,
-    deferredUntil: quietUntil(now, s.timezone, s.quietHours), sample: parse<PreviewRow[]>(r!.sample, []),
+    at: now, targeted: r!.targeted, willSend: r!.will_send, skipped: r!.skipped ?? {}, senders: r!.senders, calls: r!.calls,
+    deferredUntil: quietUntil(now, s.timezone, s.quietHours), sample: r!.sample ?? [],
   };
 }

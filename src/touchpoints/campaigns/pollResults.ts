@@ -45,7 +45,7 @@ const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undef
  * Failed polls back off; a msgid WeCom keeps refusing ends `unknown` (pollFailed).
  */
 export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
-  const claimed = rowsOf<{ id: string | number; campaign_status: string }>(await d.db.execute(sql`
+  const claimed = rowsOf<{ id: string; campaign_status: string }>(await d.db.execute(sql`
     with pick as (
       select b.id from campaign_batches b
       where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.available_at <= ${sqlTime(now)} and (b.locked_until is null or b.locked_until < now())

@@ -13,7 +13,7 @@ export async function listRuns(ex: Executor, corpId: string, campaignId: number,
   if (page.before !== undefined) conds.push(lt(campaignRuns.id, page.before));
   const runs = await ex.select().from(campaignRuns).where(and(...conds)).orderBy(desc(campaignRuns.id)).limit(page.limit);
   if (runs.length === 0) return [];
-  const counts = rowsOf<{ run_id: string | number; status: string; n: number }>(await ex.execute(sql`
+  const counts = rowsOf<{ run_id: string; status: string; n: number }>(await ex.execute(sql`
     select run_id, status, count(*)::int as n from campaign_deliveries
     where corp_id = ${corpId} and run_id = any(${sql.param(runs.map((r) => r.id))}::bigint[]) group by run_id, status`));
   return runs.map((run) => ({
@@ -45,13 +45,13 @@ export async function listDeliveries(
   if (f.runId !== undefined) conds.push(sql`d.run_id = ${f.runId}::bigint`);
   if (f.status) conds.push(sql`d.status = ${f.status}`);
   if (f.after !== undefined) conds.push(sql`d.id > ${f.after}::bigint`);
-  const rows = rowsOf<{ id: string | number; run_id: string | number; recipient_id: string; recipient_kind: string; name: string; sender: string; batch_no: number | null; status: DeliveryStatus; reason: string | null; planned_at: string | Date; sent_at: string | Date | null; final_at: string | Date | null }>(
+  const rows = rowsOf<{ id: string; run_id: string; recipient_id: string; recipient_kind: string; name: string; sender: string; batch_no: number | null; status: DeliveryStatus; reason: string | null; planned_at: string; sent_at: string | null; final_at: string | null }>(
     await ex.execute(sql`
       select d.id, d.run_id, d.recipient_id, d.recipient_kind, ${recipientNameSql(corpId, sql.raw('d.recipient_id'))} as name,
              d.sender, d.batch_no, d.status, d.reason, d.planned_at, d.sent_at, d.final_at
       from campaign_deliveries d where ${sql.join(conds, sql` and `)}
       order by d.id limit ${f.limit}::int`));
-  const date = (v: string | Date | null) => (v === null ? null : new Date(v));
+  const date = (v: string | null) => (v === null ? null : new Date(v));
   return rows.map((r) => ({
     id: Number(r.id), runId: Number(r.run_id), recipientId: r.recipient_id, recipientKind: r.recipient_kind, name: r.name, sender: r.sender,
     batchNo: r.batch_no, status: r.status, reason: r.reason, plannedAt: new Date(r.planned_at), sentAt: date(r.sent_at), finalAt: date(r.final_at),
@@ -148,7 +148,7 @@ export interface TouchpointItem {
  * timeline.
  */
 export async function touchpointsOf(ex: Executor, corpId: string, externalUserId: string, opts: { before?: KeysetBefore; limit: number }): Promise<TouchpointItem[]> {
-  const rows = rowsOf<{ id: string | number; sender: string; at_text: string; kind: string; campaign_id: string | number; run_id: string | number; name: string }>(await ex.execute(sql`
+  const rows = rowsOf<{ id: string; sender: string; at_text: string; kind: string; campaign_id: string; run_id: string; name: string }>(await ex.execute(sql`
     select d.id, d.sender, ${isoMicros(sql.raw('d.sent_at'))} as at_text, c.kind, d.campaign_id, d.run_id, c.name
     from campaign_deliveries d join campaigns c on c.id = d.campaign_id
     where d.corp_id = ${corpId} and d.recipient_id = ${externalUserId} and d.recipient_kind = 'customer' and d.status = 'sent'

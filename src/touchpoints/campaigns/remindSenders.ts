@@ -26,7 +26,7 @@ export interface RemindDeps {
 export async function remindUnconfirmed(d: RemindDeps, now: Date): Promise<number> {
   const after = new Date(now.getTime() - Math.max(60_000, d.settings.remindAfterMs)).toISOString();
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
-  const due = rowsOf<{ id: string | number; msgid: string; reminder_id: string | number }>(await d.db.execute(sql`
+  const due = rowsOf<{ id: string; msgid: string; reminder_id: string }>(await d.db.execute(sql`
     with due as (
       select b.id from campaign_batches b join campaigns c on c.id = b.campaign_id
       where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.msgid is not null and b.sender_sent_at is null

@@ -243,7 +243,7 @@ export async function channelStats(ex: Executor, corpId: string, id: number, now
 
 /** Takes the WeCom lease of rows whose lease has passed and that owe WeCom something. */
 async function claimOwed(db: Db, corpId: string, now: Date, limit: number): Promise<ChannelRow[]> {
-  const ids = rowsOf<{ id: string | number }>(await db.execute(sql`
+  const ids = rowsOf<{ id: string }>(await db.execute(sql`
     update channels set wecom_locked_until = ${new Date(now.getTime() + WECOM_LEASE_MS).toISOString()}::timestamptz
     where id in (
       select id from channels

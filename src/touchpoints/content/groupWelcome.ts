@@ -117,7 +117,7 @@ export async function retryGroupWelcome(db: Db, client: WeComClient, corpId: str
  * failed (outcome unknown). Returns the rows looked at.
  */
 export async function recoverGroupWelcomes(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
-  const stale = rowsOf<{ id: string | number; wecom_status: string }>(await db.execute(sql`
+  const stale = rowsOf<{ id: string; wecom_status: string }>(await db.execute(sql`
     select id, wecom_status from templates
     where corp_id = ${corpId} and wecom_status in ('adding', 'editing', 'deleting')
       and (wecom_locked_until is null or wecom_locked_until < ${now.toISOString()}::timestamptz)

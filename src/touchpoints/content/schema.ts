@@ -4,10 +4,9 @@ import type { TemplateAttachment } from './render';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-/** bytea as a Buffer on both drivers (pg gives a Buffer, PGlite a Uint8Array). */
-const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+/** bytea as a Buffer (pg's own parsing). */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
-  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
 });
 
 export const TEMPLATE_KINDS = ['message', 'group', 'welcome', 'group_welcome'] as const;

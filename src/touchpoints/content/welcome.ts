@@ -252,7 +252,7 @@ const WARM_REUSE_MS = 2 * 86_400_000;
  * pass (the send path still uploads if it must). Returns uploads made.
  */
 export async function warmWelcomeMedia(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
-  const refs = rowsOf<{ id: string | number }>(await db.execute(sql`
+  const refs = rowsOf<{ id: string }>(await db.execute(sql`
     select distinct (coalesce(a->>'mediaRef', a->>'picMediaRef'))::bigint as id
     from templates t, jsonb_array_elements(t.attachments) a
     where t.corp_id = ${corpId} and t.kind = 'welcome' and t.archived_at is null

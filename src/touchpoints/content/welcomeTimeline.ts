@@ -17,7 +17,7 @@ export interface WelcomeTimelineItem {
  */
 export async function welcomesOf(ex: Executor, corpId: string, externalUserId: string, opts: { before?: KeysetBefore; limit: number }): Promise<WelcomeTimelineItem[]> {
   const at = sql.raw('created_at');
-  const rows = rowsOf<{ id: string | number; at_text: string; user_id: string; detail: Record<string, unknown> }>(await ex.execute(sql`
+  const rows = rowsOf<{ id: string; at_text: string; user_id: string; detail: Record<string, unknown> }>(await ex.execute(sql`
     select id, ${isoMicros(at)} as at_text, user_id,
            jsonb_build_object('content', content, 'attachmentTypes', attachment_types, 'templateId', template_id, 'channelId', channel_id, 'state', state) as detail
     from welcome_sends
