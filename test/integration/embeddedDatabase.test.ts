@@ -15,6 +15,9 @@ import pg from 'pg';
 import { DataDirLockedError, openDatabase, rowsOf, type Database } from '../../src/db/connection';
 import { embeddedWorkerOf, LOCK_FILE } from '../../src/db/embedded';
 
+// Children start tsx and an embedded database: seconds on a quiet machine, over 50 s seen on a loaded one.
+jest.setTimeout(200_000);
+
 const tmpDirs: string[] = [];
 function tmpDir(prefix = 'lifelong-emb-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -29,7 +32,7 @@ const q = async <T>(database: Database | pg.PoolClient, text: string, params: un
   'db' in database ? rowsOf<T>(await database.db.execute(sql.raw(text))) : (await database.query(text, params)).rows as T[];
 
 /** Runs a child node process (with tsx) on a script; resolves with its exit code and output. */
-function runChild(script: string, env: NodeJS.ProcessEnv, timeoutMs = 50_000): Promise<{ code: number | null; out: string }> {
+function runChild(script: string, env: NodeJS.ProcessEnv, timeoutMs = 150_000): Promise<{ code: number | null; out: string }> {
   const file = path.join(tmpDir('lifelong-emb-child-'), 'child.ts');
   fs.writeFileSync(file, script);
   return new Promise((resolve, reject) => {
