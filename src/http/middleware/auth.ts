@@ -4,13 +4,20 @@ import { AppError } from '../../lib/errors';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** A check of `Authorization: Bearer <token>` against one token; digests make the compare constant-time whatever the lengths. */
+export function bearerCheck(token: string): (ctx: Koa.Context) => boolean {
+  const expected = digest(token);
+  return (ctx) => {
+    const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+    return !!m?.[1] && timingSafeEqual(digest(m[1].trim()), expected);
+  };
+}
+
 /** `/api` access: `Authorization: Bearer <token>`. Today the one admin token; roles come with the console. */
 export function requireBearer(adminToken: string): Koa.Middleware {
-  const expected = digest(adminToken);
+  const valid = bearerCheck(adminToken);
   return async function requireBearerMiddleware(ctx, next) {
-    const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-    // Compare digests so the compare is constant-time whatever the lengths.
-    if (!m?.[1] || !timingSafeEqual(digest(m[1].trim()), expected)) {
+    if (!valid(ctx)) {
       ctx.set('WWW-Authenticate', 'Bearer');
       throw new AppError('unauthorized', 'a valid bearer token is required');
     }

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../../../lib/errors';
+import { bearerCheck } from '../../middleware/auth';
 import { registry } from '../../../lib/metrics';
 
 export interface OpsDeps {
@@ -12,8 +12,6 @@ export interface OpsDeps {
   metricsToken?: string;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 /** The peer is this machine and no proxy stands between (a proxy on the loopback forwards the world). */
 export function isDirectLoopback(ctx: Koa.Context): boolean {
   if (ctx.get('x-forwarded-for') || ctx.get('forwarded') || ctx.get('x-real-ip')) return false;
@@ -23,11 +21,10 @@ export function isDirectLoopback(ctx: Koa.Context): boolean {
 
 /** Metrics name queues, routes and counts: not for the open network. */
 function metricsAccess(token: string | undefined): Koa.Middleware {
-  const expected = token ? digest(token) : undefined;
+  const valid = token ? bearerCheck(token) : undefined;
   return async (ctx, next) => {
-    if (expected) {
-      const m = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-      if (!m?.[1] || !timingSafeEqual(digest(m[1].trim()), expected)) {
+    if (valid) {
+      if (!valid(ctx)) {
         ctx.set('WWW-Authenticate', 'Bearer');
         throw new AppError('unauthorized', '/metrics needs the METRICS_TOKEN as a bearer token');
       }
