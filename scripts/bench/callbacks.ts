@@ -99,6 +99,9 @@ interface Row {
   loopP99: number;
   batch: number;
   stored: number;
+  /** Events the worker finished during the closed loop, and how long the backlog took to drain after the loads. */
+  processedInLoop: number;
+  drainSeconds: number;
   sent: number;
   retried: number;
   lost: number;
@@ -122,7 +125,9 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
   });
   const { url } = await nextMessage<{ url: string }>(svc, 'ready');
   const warm = await load(poolFile, { mode: 'max', url, seconds: 1, connections: CONNECTIONS, start: 0 });
+  const before = await count(svc);
   const ours = await load(poolFile, { mode: 'max', url, seconds: SECONDS, connections: CONNECTIONS, start: warm.next });
+  const processedInLoop = (await count(svc)).done - before.done;
   await eventLoopP99(url); // the gauge covers the time since the previous scrape
   const paced = await load(poolFile, { mode: 'paced', url, seconds: RATE_SECONDS, connections: CONNECTIONS, rate: RATE, start: ours.next });
   const loopP99 = await eventLoopP99(url);
@@ -137,13 +142,24 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
     if ((await res.text()) !== 'success') lost++;
   }
   const batch = await meanBatch(url);
-  const counted = nextMessage<{ rows: number; keys: number }>(svc, 'count');
-  svc.send({ type: 'count' });
-  const { rows, keys } = await counted;
+  const drainStarted = Date.now();
+  let counts = await count(svc);
+  while (counts.done + counts.dead < counts.rows && Date.now() - drainStarted < 300_000) {
+    await new Promise((r) => setTimeout(r, 200));
+    counts = await count(svc);
+  }
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  const { rows, keys } = counts;
   svc.send({ type: 'stop' });
   await nextMessage(svc, 'stopped').catch(() => undefined);
   const sent = rate.next;
-  return { label, ref, ours, paced, rate, loopP99, batch, stored: rows, sent, retried: unanswered.length, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+  return { label, ref, ours, paced, rate, loopP99, batch, processedInLoop, drainSeconds, stored: rows, sent, retried: unanswered.length, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+}
+
+async function count(svc: ChildProcess): Promise<{ rows: number; keys: number; done: number; dead: number }> {
+  const counted = nextMessage<{ rows: number; keys: number; done: number; dead: number }>(svc, 'count');
+  svc.send({ type: 'count' });
+  return counted;
 }
 
 async function main() {
@@ -202,6 +218,7 @@ async function main() {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((r) => `| ${r.label} | ${Math.round(r.ref.rps)} | ${Math.round(r.ours.rps)} | ${(r.ours.rps / r.ref.rps).toFixed(2)} | ${r.ours.p50} / ${r.ours.p99} ms | ${ms(r.paced.p99)} | ${ms(r.loopP99)} | ${r.rate.p99} ms | ${r.stored} of ${r.sent} sent (${r.retried} retried), ${r.lost} lost, ${r.twice} twice |`),
     '',
+    `event worker: ${rows.map((r) => `${Math.round(r.processedInLoop / SECONDS)} events/s during the closed loop, backlog drained ${r.drainSeconds.toFixed(1)} s after the loads`).join('; ')}`,
     `rows per insert (mean): ${rows.map((r) => r.batch.toFixed(1)).join(', ')} · reference p50 / p99: ${rows.map((r) => `${r.ref.p50} / ${r.ref.p99} ms`).join(', ')} · errors: ${rows.map((r) => [r.ref, r.ours, r.paced, r.rate].map((x) => x.errors + x.non2xx).join('/')).join(', ')} · wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);

@@ -59,13 +59,13 @@ export class GroupCommitAppender {
   }
 
   /**
-   * Resolves once the front door is not saturated — nothing queued or in flight and no statement with company
-   * in the last few ms — or after `maxMs` whatever happens: background work on this thread (the event worker)
-   * gives way to callbacks under a burst without ever stopping.
+   * Background work on this thread gives way to callbacks under a burst: while they stream in, wait `ms`
+   * (at most `capMs`) — a duty cycle, never a stop, so a long burst still gets its events processed.
+   * Resolves at once when the front door is quiet.
    */
-  async whenQuiet(maxMs: number): Promise<void> {
-    const deadline = performance.now() + maxMs;
-    while (!this.quiet() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  async giveWay(ms: number, capMs = 50): Promise<void> {
+    if (ms <= 0 || this.quiet()) return;
+    await new Promise((r) => setTimeout(r, Math.min(ms, capMs)));
   }
 
   private quiet(): boolean {

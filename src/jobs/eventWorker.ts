@@ -21,8 +21,8 @@ export interface EventWorkerOptions {
   pollMs?: number;
   /** Retry backoff base and cap, in seconds. */
   backoff?: { baseSeconds: number; capSeconds: number };
-  /** Awaited before each event: lets the callback front door go first under a burst (bounded by the caller). */
-  yieldTo?: () => Promise<void>;
+  /** Awaited after each event with the ms it took: lets the callback front door go first under a burst. */
+  giveWay?: (spentMs: number) => Promise<void>;
 }
 
 /**
@@ -52,9 +52,10 @@ export class EventWorker extends LoopWorker {
         await releaseRows(db, EVENTS_TABLE, ids.slice(i), this.id);
         break;
       }
-      if (this.o.yieldTo) await this.o.yieldTo();
+      const started = performance.now();
       const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, id));
       if (row) await this.process(row);
+      if (this.o.giveWay) await this.o.giveWay(performance.now() - started);
     }
     return ids.length;
   }
