@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openDatabase, type Database } from './db/connection';
+import { openDatabase, type Database, type Db } from './db/connection';
+import { corpScope } from './db/scope';
 import { GroupCommitAppender, HandlerRegistry, oldestPendingAgeSeconds } from './events';
 import { createApp } from './http/app';
 import type { ApiRouter } from './http/apiRouter';
@@ -8,7 +9,7 @@ import { EventWorker } from './jobs/eventWorker';
 import { systemClock, type Clock } from './lib/clock';
 import type { Config } from './lib/config';
 import { logger as rootLogger, type Logger } from './lib/logger';
-import { addLagSource } from './lib/metrics';
+import { addLagSource, addWorkSource } from './lib/metrics';
 import cron from 'node-cron';
 import { getSyncJob, latestSyncWarnings, registerLedgerHandlers, requestFullSync } from './ledger';
 import { ledgerRoutes } from './http/routes/ledger/routes';
@@ -28,6 +29,8 @@ import { registerWelcomeHandlers } from './touchpoints';
 import { contentRoutes } from './http/routes/touchpoints/contentRoutes';
 import { ContentRecovery } from './jobs/contentRecovery';
 import { CampaignDispatcher, CampaignResultsPoller, CampaignScheduler } from './jobs/campaignWorkers';
+import { workQueues } from './jobs/queues';
+import { WorkerPool } from './jobs/workerPool';
 import { campaignRoutes } from './http/routes/touchpoints/campaignRoutes';
 import { campaignSettings } from './touchpoints/campaigns';
 
@@ -72,6 +75,23 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** What wakes a worker before its interval is up (see the pool in startService). */
+type WakeSignal =
+  | 'event-stored' | 'sync-requested' | 'app-messages-queued' | 'handover-confirmed' | 'tag-changes-queued'
+  | 'minute' | 'campaign-activated' | 'run-planned';
+
+/**
+ * Every capability's event handlers, each in its phase (HANDLER_PHASES says
+ * why the order matters): welcome first (a WelcomeCode is valid 20 s), then
+ * the ledger records, then handover and archive act on what it recorded.
+ */
+export function registerEventHandlers(handlers: HandlerRegistry, d: { db: Db; client: WeComClient; config: Readonly<Config> }): void {
+  registerWelcomeHandlers(handlers.inPhase('urgent'), { db: d.db, client: d.client });
+  registerLedgerHandlers(handlers.inPhase('record'), d.client, d.config.LOCALE);
+  registerHandoverHandlers(handlers.inPhase('react'), d.config);
+  registerArchiveHandlers(handlers.inPhase('react'));
+}
+
 /**
  * The composition root without process concerns: database + migrations →
  * capabilities → HTTP + jobs. main.ts adds signals and demo mode; tests start
@@ -92,53 +112,59 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const warnings: Array<() => Promise<string[]>> = [];
 
   const client = createWeComClient(config, db, log, o.wecom);
-  // First: a WelcomeCode is valid 20 s, and prepares run in registration order.
-  registerWelcomeHandlers(handlers, { db, client });
-  registerLedgerHandlers(handlers, client, config.LOCALE);
-  // After the ledger's: a departure is recorded before the automatic draft reads it.
-  registerHandoverHandlers(handlers, config);
-  registerArchiveHandlers(handlers);
-  const syncWorker = new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const appMessages = new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const handoverSender = new HandoverSender({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.workerPollMs });
-  const handoverPoller = new HandoverPoller({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, settings: config });
-  routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => handoverSender.wake() }));
-  const requestSync = async (trigger: string) => {
-    const r = await requestFullSync(db, corpId, trigger);
-    syncWorker.wake();
-    return r;
-  };
-  routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
-  warnings.push(() => latestSyncWarnings(db, corpId));
-  const tagChanges = new TagChangeWorker({ db, corpId, client, log: log.child({ category: 'tags' }), pollMs: o.workerPollMs, backoff: o.backoff });
-  const followUpReminder = new FollowUpReminder({ db, corpId, log: log.child({ category: 'archive' }), locale: config.LOCALE });
-  routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => contentRoutes(api, { db, corpId, client }));
-  const contentRecovery = new ContentRecovery({ db, corpId, client, log: log.child({ category: 'touchpoints' }) });
+  registerEventHandlers(handlers, { db, client, config });
+  const scope = corpScope(corpId);
+
+  // Every worker, with its idle interval and the signals that wake it sooner (besides wakeWorkers()).
+  const pool = new WorkerPool<WakeSignal>();
+  const pollMs = o.workerPollMs;
   const campaignConfig = campaignSettings(config);
   const campaignLog = log.child({ category: 'campaigns' });
-  const campaignPoller = new CampaignResultsPoller({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock });
-  const campaignDispatcher = new CampaignDispatcher({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock, pollMs: o.workerPollMs });
-  const campaignScheduler = new CampaignScheduler({ db, corpId, log: campaignLog, settings: campaignConfig, clock, onPlanned: () => campaignDispatcher.wake() });
-  routes.push((api) => campaignRoutes(api, { db, corpId, settings: campaignConfig, now: () => clock.now(), onActivated: () => campaignScheduler.wake() }));
-
   // Callbacks share inserts (group commit). While they stream in, the event worker rests twice as long as each
   // event took (a third of its pace, never a stop): measured, running flat out it halved the front door's
   // ceiling on 2 cores; waiting for a quiet front door instead left a long burst's events unprocessed for >10 s.
   const appender = new GroupCommitAppender(database.db);
-  const worker = new EventWorker({
-    db: database.db,
-    corpId: config.corpId,
-    handlers,
-    log: log.child({ category: 'event-worker' }),
-    maxAttempts: config.EVENT_MAX_ATTEMPTS,
-    pollMs: o.workerPollMs,
-    backoff: o.backoff,
+  const worker = pool.add({ name: 'events', intervalMs: pollMs ?? 500, wakeOn: ['event-stored'] }, (ms) => new EventWorker({
+    db, corpId, handlers, log: log.child({ category: 'event-worker' }), maxAttempts: config.EVENT_MAX_ATTEMPTS, pollMs: ms, backoff: o.backoff,
     giveWay: (spentMs) => appender.giveWay(2 * spentMs),
-  });
+  }));
+  const syncWorker = pool.add({ name: 'sync', intervalMs: pollMs ?? 1000, wakeOn: ['sync-requested'] },
+    (ms) => new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: ms, backoff: o.backoff }));
+  const appMessages = pool.add({ name: 'app-messages', intervalMs: pollMs ?? 1000, wakeOn: ['app-messages-queued'] },
+    (ms) => new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: ms, backoff: o.backoff }));
+  const handoverSender = pool.add({ name: 'handover-sender', intervalMs: pollMs ?? 1000, wakeOn: ['handover-confirmed'] },
+    (ms) => new HandoverSender({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: ms }));
+  const handoverPoller = pool.add({ name: 'handover-poller', intervalMs: o.handoverPollMs ?? config.HANDOVER_POLL_S * 1000, wakeOn: [] },
+    (ms) => new HandoverPoller({ db, corpId, client, clock, log: log.child({ category: 'handover' }), locale: config.LOCALE, pollMs: ms, settings: config }));
+  const tagChanges = pool.add({ name: 'tag-changes', intervalMs: pollMs ?? 1000, wakeOn: ['tag-changes-queued'] },
+    (ms) => new TagChangeWorker({ db, corpId, client, log: log.child({ category: 'tags' }), pollMs: ms, backoff: o.backoff }));
+  pool.add({ name: 'follow-up-reminder', intervalMs: 60_000, wakeOn: [] },
+    (ms) => new FollowUpReminder({ db, corpId, clock, log: log.child({ category: 'archive' }), locale: config.LOCALE, pollMs: ms }));
+  const contentRecovery = pool.add({ name: 'content-recovery', intervalMs: 30_000, wakeOn: [] },
+    (ms) => new ContentRecovery({ db, corpId, client, clock, log: log.child({ category: 'touchpoints' }), pollMs: ms }));
+  const campaignScheduler = pool.add({ name: 'campaign-scheduler', intervalMs: 60_000, wakeOn: ['minute', 'campaign-activated'] },
+    (ms) => new CampaignScheduler({ db, corpId, log: campaignLog, settings: campaignConfig, clock, pollMs: ms, onPlanned: () => pool.wake('run-planned') }));
+  const campaignDispatcher = pool.add({ name: 'campaign-dispatcher', intervalMs: pollMs ?? 1000, wakeOn: ['run-planned'] },
+    (ms) => new CampaignDispatcher({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock, pollMs: ms }));
+  const campaignPoller = pool.add({ name: 'campaign-results', intervalMs: Math.min(campaignConfig.resultsPollMs, 30_000), wakeOn: [] },
+    (ms) => new CampaignResultsPoller({ db, corpId, client, log: campaignLog, settings: campaignConfig, clock, pollMs: ms }));
+
+  const requestSync = async (trigger: string) => {
+    const r = await requestFullSync(db, corpId, trigger);
+    pool.wake('sync-requested');
+    return r;
+  };
+  routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => pool.wake('handover-confirmed') }));
+  routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
+  warnings.push(() => latestSyncWarnings(db, corpId));
+  routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
+  routes.push((api) => contentRoutes(api, { db, corpId, client }));
+  routes.push((api) => campaignRoutes(api, { db, corpId, settings: campaignConfig, now: () => clock.now(), onActivated: () => pool.wake('campaign-activated') }));
+
   const unplugLag = addLagSource(() => oldestPendingAgeSeconds(database.db, config.corpId));
+  const unplugWork = addWorkSource(() => Promise.all(workQueues.map(async (q) => ({ queue: q.name, ...(await q.stats(db, scope, clock.now())) }))));
 
   const app = createApp({
     config,
@@ -146,7 +172,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     ping: () => database.ping(),
     log: log.child({ category: 'http' }),
     clock,
-    onEventStored: () => worker.wake(),
+    onEventStored: () => pool.wake('event-stored'),
     appender,
     bodyTimeoutMs: o.bodyTimeoutMs,
     warnings: async () => (await Promise.all(warnings.map((w) => w()))).flat(),
@@ -170,18 +196,16 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   // Nightly scores/stages/warnings (under an advisory lock, so once across instances) and the reps' daily digest.
   const archiveLog = log.child({ category: 'archive' });
   const archiveCrons = [
-    config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpId, new Date())
-      .then(() => tagChanges.wake()).catch((err) => archiveLog.error({ err }, 'nightly recompute failed')), { timezone: config.SCHEDULE_TZ, name: 'archive-recompute' }),
-    config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, new Date(), config.LOCALE)
-      .then(() => appMessages.wake()).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
+    config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpId, clock.now())
+      .then(() => pool.wake('tag-changes-queued')).catch((err) => archiveLog.error({ err }, 'nightly recompute failed')), { timezone: config.SCHEDULE_TZ, name: 'archive-recompute' }),
+    config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, clock.now(), config.LOCALE)
+      .then(() => pool.wake('app-messages-queued')).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),
   ].filter((c) => !!c);
   // The campaign tick: due occurrences start on the minute (the scheduler also polls, and claims in the DB, so a missed tick loses nothing).
-  const campaignTick = cron.schedule('* * * * *', () => campaignScheduler.wake(), {
+  const campaignTick = cron.schedule('* * * * *', () => pool.wake('minute'), {
     timezone: config.SCHEDULE_TZ, name: 'campaign-tick', suppressMissedWarning: true,
   });
-  const workers = [worker, syncWorker, appMessages, handoverSender, handoverPoller, tagChanges, followUpReminder, contentRecovery,
-    campaignScheduler, campaignDispatcher, campaignPoller];
-  if (o.worker !== false) for (const w of workers) w.start();
+  if (o.worker !== false) pool.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -201,7 +225,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     client,
     requestSync,
     wakeWorkers() {
-      for (const w of workers) w.wake();
+      pool.wakeAll();
     },
     stop() {
       // Stop accepting, let in-flight requests and the current event finish, then close the database.
@@ -211,9 +235,10 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         await syncCron?.destroy();
         for (const c of archiveCrons) await c.destroy();
         await campaignTick.destroy();
-        await Promise.all(workers.map((w) => w.stop()));
+        await pool.stop();
         await closed;
         unplugLag();
+        unplugWork();
         if (ownsDatabase) await database.close();
       })();
       return stopping;

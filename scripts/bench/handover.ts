@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { systemClock } from '../../src/lib/clock';
 import { confirmHandover, planHandover, pollHandoverResults, sendHandoverBatch, syncUnassigned } from '../../src/handover';
 import { SyncWorker } from '../../src/jobs/syncWorker';
 import { requestFullSync } from '../../src/ledger';
@@ -95,11 +96,11 @@ async function main() {
   for (;;) {
     rounds++;
     started = process.hrtime.bigint();
-    while ((await sendHandoverBatch(db, client, corpId, 'bench', () => new Date(), 'zh-CN')) > 0);
+    while ((await sendHandoverBatch(db, client, corpId, 'bench', systemClock, 'zh-CN')) > 0);
     sendSeconds += seconds(started);
     sim.advanceTime(25 * 3600_000);
     started = process.hrtime.bigint();
-    await pollHandoverResults(db, client, corpId, () => new Date(), 'zh-CN');
+    await pollHandoverResults(db, client, corpId, systemClock, 'zh-CN');
     pollSeconds += seconds(started);
     const [open] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from handover_items where corp_id = ${corpId} and status in ('pending', 'waiting', 'planned')`));
     if (open!.n === 0 || rounds >= 5) break;

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { integer, text, timestamp } from 'drizzle-orm/pg-core';
 import { rowsOf, type Executor } from './connection';
+import type { Scope } from './scope';
 import { sqlTime } from './time';
 
 /**
@@ -24,13 +25,22 @@ export const workColumns = () => ({
   deadAt: timestamp('dead_at', { withTimezone: true, mode: 'date' }),
 });
 
-export interface ClaimOptions {
+export interface WorkQueueOptions {
+  /** The queue's name in metrics (several queues may share a table, e.g. dispatch and result polls). */
+  name: string;
+  /** A table with workColumns(). */
   table: string;
-  corpId: string;
+  /** Statuses a row may be claimed in (and retried or released back to); default ['pending']. */
+  claimable?: readonly string[];
+  /** The status of rows given up on, counted by stats(); null when giving up is a business outcome of its own. Default 'dead'. */
+  dead?: string | null;
+}
+
+export interface ClaimOptions {
   owner: string;
   limit: number;
   leaseSeconds: number;
-  /** Extra SQL condition (already parameterised). */
+  /** Extra SQL condition (already parameterised); columns may be qualified by the table name. */
   where?: SQL;
   /** ORDER BY for the claim; the default is oldest first. */
   orderBy?: SQL;
@@ -38,79 +48,190 @@ export interface ClaimOptions {
   now?: Date;
 }
 
-/** Claims up to `limit` ready rows for `owner`; returns their ids in claim order. */
-export async function claimRows(ex: Executor, o: ClaimOptions): Promise<number[]> {
+export interface Claimed {
+  id: number;
+  /** The status the row was claimed in (a claim does not change it). */
+  status: string;
+  /** Claims so far, this one included. */
+  attempts: number;
+}
+
+export interface FailOptions {
+  maxAttempts: number;
+  baseSeconds?: number;
+  capSeconds?: number;
+  /** Business time the backoff counts from (the injected clock); default: the database's now(). */
+  now?: Date;
+}
+
+export interface RetryOptions {
+  /** When the row is claimable again (business time: built from the injected clock). */
+  availableAt: SQL | Date;
+  /** Status to wait in (one of the claimable ones); default: unchanged. */
+  status?: string;
+  error?: string;
+  /** Extra assignments (already parameterised). */
+  set?: SQL;
+  /** Extra condition the row must still meet. */
+  where?: SQL;
+}
+
+export interface ReleaseOptions {
+  /** When the rows are claimable again; default at once. */
+  availableAt?: SQL | Date;
+  /** Extra assignments (already parameterised). */
+  set?: SQL;
+}
+
+export interface SettleOptions {
+  /** Final status; default 'done'. */
+  status?: string;
+  /** Extra assignments (already parameterised). */
+  set?: SQL;
+  /** Extra condition the row must still meet. */
+  where?: SQL;
+  /**
+   * false: settle while the row is still ours even if the lease ran out
+   * (nobody reclaimed it — a reclaim changes the owner). For outcomes that
+   * must be recorded rather than redone, such as a call WeCom answered.
+   * Default true: the settle commits with the work only under a live lease.
+   */
+  whileLeased?: boolean;
+}
+
+export interface WorkStats {
+  /** Rows per status: the claimable ones and the dead. */
+  byStatus: Record<string, number>;
+  /** Seconds the oldest due, claimable row has waited (0 when none is due). */
+  oldestDueSeconds: number;
+}
+
+export interface WorkQueue {
+  readonly name: string;
+  readonly table: string;
+  readonly claimable: readonly string[];
+  /** The claim's condition (due, claimable, lease free, in scope), for a look before claiming. */
+  ready(scope: Scope, now?: Date): SQL;
+  /** Claims up to `limit` ready rows for `owner`, in claim order. */
+  claim(ex: Executor, scope: Scope, o: ClaimOptions): Promise<Claimed[]>;
+  /**
+   * Marks a claimed row done (or another status) if our lease still holds.
+   * Run it in the same transaction as the work so the two commit together;
+   * false means the lease was lost and the caller must roll back.
+   */
+  settle(ex: Executor, scope: Scope, id: number, owner: string, opts?: SettleOptions): Promise<boolean>;
+  /** Records a failed attempt: back off (capped, jittered) or, after `maxAttempts`, park the row as dead. */
+  fail(ex: Executor, scope: Scope, id: number, owner: string, error: string, opts: FailOptions): Promise<'retry' | 'dead' | 'lost'>;
+  /** Gives rows back to be tried again at a chosen time, the attempt counted (the work may have reached its target). Returns rows given back. */
+  retry(ex: Executor, scope: Scope, ids: number[], owner: string, opts: RetryOptions): Promise<number>;
+  /** Gives claimed-but-untouched rows back (shutdown, a deferral): the claim not counted as an attempt. */
+  release(ex: Executor, scope: Scope, ids: number[], owner: string, opts?: ReleaseOptions): Promise<void>;
+  /** Counts for /metrics. */
+  stats(ex: Executor, scope: Scope, now?: Date): Promise<WorkStats>;
+}
+
+const timeOf = (t: SQL | Date | undefined): SQL => (t === undefined ? sql`now()` : t instanceof Date ? sqlTime(t) : t);
+const statusList = (statuses: readonly string[]) => sql.join(statuses.map((s) => sql`${s}`), sql`, `);
+const idList = (ids: number[]) => sql`${sql.param(ids)}::bigint[]`;
+/** Free to claim: never leased, or the lease ran out (leases are on the database's clock). */
+const LEASE_FREE = sql`(locked_until is null or locked_until < now())`;
+
+/** One queue of work rows in `table`; every statement is scoped to the caller's corp and checks the lease's owner. */
+export function workQueue(o: WorkQueueOptions): WorkQueue {
   const t = sql.identifier(o.table);
-  const extra = o.where ? sql`and (${o.where})` : sql``;
-  const order = o.orderBy ?? sql`available_at, id`;
-  const due = o.now ? sqlTime(o.now) : sql`now()`;
-  const res = await ex.execute(sql`
-    update ${t} set locked_until = now() + make_interval(secs => ${o.leaseSeconds}),
-                    locked_by = ${o.owner}, attempts = attempts + 1
-    where id in (
-      select id from ${t}
-      where corp_id = ${o.corpId} and status = 'pending' and available_at <= ${due}
-        and (locked_until is null or locked_until < now()) ${extra}
-      order by ${order}
-      limit ${o.limit}
-      for update skip locked)
-    returning id`);
-  return rowsOf<{ id: string }>(res).map((r) => Number(r.id));
-}
+  const claimable = o.claimable ?? ['pending'];
+  const dead = o.dead === undefined ? 'dead' : o.dead;
+  const inClaimable = sql`status in (${statusList(claimable)})`;
+  const ready = (scope: Scope, now?: Date) =>
+    sql`${scope.corp()} and ${inClaimable} and available_at <= ${timeOf(now)} and ${LEASE_FREE}`;
 
-/**
- * Marks a claimed row done (or another final status) if our lease still holds.
- * Run it in the same transaction as the work so the two commit together;
- * false means the lease was lost and the caller must roll back.
- */
-export async function settleRow(
-  ex: Executor,
-  table: string,
-  id: number,
-  owner: string,
-  opts: { status?: string; set?: SQL } = {},
-): Promise<boolean> {
-  const extra = opts.set ? sql`, ${opts.set}` : sql``;
-  const res = await ex.execute(sql`
-    update ${sql.identifier(table)} set status = ${opts.status ?? 'done'}, locked_until = null ${extra}
-    where id = ${id} and locked_by = ${owner} and locked_until > now()
-    returning id`);
-  return rowsOf(res).length === 1;
-}
+  return {
+    name: o.name,
+    table: o.table,
+    claimable,
+    ready,
 
-/**
- * Records a failed attempt: back off (capped, jittered) or, after
- * `maxAttempts`, park the row as dead. Returns the row's new status.
- */
-export async function failRow(
-  ex: Executor,
-  table: string,
-  id: number,
-  owner: string,
-  error: string,
-  opts: { maxAttempts: number; baseSeconds?: number; capSeconds?: number },
-): Promise<'pending' | 'dead' | 'lost'> {
-  const base = opts.baseSeconds ?? 2;
-  const cap = opts.capSeconds ?? 3600;
-  const res = await ex.execute(sql`
-    update ${sql.identifier(table)} set
-      last_error = ${error.slice(0, 2000)},
-      locked_until = null,
-      status = case when attempts >= ${opts.maxAttempts} then 'dead' else status end,
-      dead_at = case when attempts >= ${opts.maxAttempts} then now() else null end,
-      available_at = case when attempts >= ${opts.maxAttempts} then available_at
-        else now() + make_interval(secs => least(${cap}::float8, ${base}::float8 * power(2, attempts - 1)) * (0.75 + random() * 0.5)) end
-    where id = ${id} and locked_by = ${owner}
-    returning status`);
-  const row = rowsOf<{ status: string }>(res)[0];
-  if (!row) return 'lost';
-  return row.status === 'dead' ? 'dead' : 'pending';
-}
+    async claim(ex, scope, c) {
+      const extra = c.where ? sql`and (${c.where})` : sql``;
+      const res = await ex.execute(sql`
+        update ${t} set locked_until = now() + make_interval(secs => ${c.leaseSeconds}),
+                        locked_by = ${c.owner}, attempts = attempts + 1
+        where id in (
+          select id from ${t}
+          where ${ready(scope, c.now)} ${extra}
+          order by ${c.orderBy ?? sql`available_at, id`}
+          limit ${c.limit}
+          for update skip locked)
+        returning id, status, attempts`);
+      return rowsOf<{ id: string; status: string; attempts: number }>(res).map((r) => ({ id: Number(r.id), status: r.status, attempts: Number(r.attempts) }));
+    },
 
-/** Gives claimed-but-untouched rows back (shutdown): claimable at once, the claim not counted as an attempt. */
-export async function releaseRows(ex: Executor, table: string, ids: number[], owner: string): Promise<void> {
-  if (ids.length === 0) return;
-  await ex.execute(sql`
-    update ${sql.identifier(table)} set locked_until = null, locked_by = null, attempts = greatest(attempts - 1, 0)
-    where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and locked_by = ${owner} and status = 'pending'`);
+    async settle(ex, scope, id, owner, opts = {}) {
+      const extra = opts.set ? sql`, ${opts.set}` : sql``;
+      const cond = opts.where ? sql`and (${opts.where})` : sql``;
+      const leased = opts.whileLeased === false ? sql`` : sql`and locked_until > now()`;
+      const res = await ex.execute(sql`
+        update ${t} set status = ${opts.status ?? 'done'}, locked_until = null ${extra}
+        where id = ${id} and ${scope.corp()} and locked_by = ${owner} ${leased} and ${inClaimable} ${cond}
+        returning id`);
+      return rowsOf(res).length === 1;
+    },
+
+    async fail(ex, scope, id, owner, error, f) {
+      const base = f.baseSeconds ?? 2;
+      const cap = f.capSeconds ?? 3600;
+      const res = await ex.execute(sql`
+        update ${t} set
+          last_error = ${error.slice(0, 2000)},
+          locked_until = null,
+          status = case when attempts >= ${f.maxAttempts} then ${dead ?? 'dead'} else status end,
+          dead_at = case when attempts >= ${f.maxAttempts} then now() else null end,
+          available_at = case when attempts >= ${f.maxAttempts} then available_at
+            else ${timeOf(f.now)} + make_interval(secs => least(${cap}::float8, ${base}::float8 * power(2, attempts - 1)) * (0.75 + random() * 0.5)) end
+        where id = ${id} and ${scope.corp()} and locked_by = ${owner} and ${inClaimable}
+        returning status`);
+      const row = rowsOf<{ status: string }>(res)[0];
+      if (!row) return 'lost';
+      return claimable.includes(row.status) ? 'retry' : 'dead';
+    },
+
+    async retry(ex, scope, ids, owner, r) {
+      if (ids.length === 0) return 0;
+      const status = r.status ? sql`, status = ${r.status}` : sql``;
+      const error = r.error !== undefined ? sql`, last_error = ${r.error.slice(0, 2000)}` : sql``;
+      const extra = r.set ? sql`, ${r.set}` : sql``;
+      const cond = r.where ? sql`and (${r.where})` : sql``;
+      const res = await ex.execute(sql`
+        update ${t} set locked_until = null, available_at = ${timeOf(r.availableAt)} ${status} ${error} ${extra}
+        where id = any(${idList(ids)}) and ${scope.corp()} and locked_by = ${owner} and ${inClaimable} ${cond}
+        returning id`);
+      return rowsOf(res).length;
+    },
+
+    async release(ex, scope, ids, owner, r = {}) {
+      if (ids.length === 0) return;
+      const at = r.availableAt !== undefined ? sql`, available_at = ${timeOf(r.availableAt)}` : sql``;
+      const extra = r.set ? sql`, ${r.set}` : sql``;
+      await ex.execute(sql`
+        update ${t} set locked_until = null, locked_by = null, attempts = greatest(attempts - 1, 0) ${at} ${extra}
+        where id = any(${idList(ids)}) and ${scope.corp()} and locked_by = ${owner} and ${inClaimable}`);
+    },
+
+    async stats(ex, scope, now) {
+      const counted = dead ? [...claimable, dead] : [...claimable];
+      const due = timeOf(now);
+      const rows = rowsOf<{ status: string; n: number; oldest: number | null }>(await ex.execute(sql`
+        select status, count(*)::int as n,
+          extract(epoch from ${due} - min(available_at) filter (where status in (${statusList(claimable)}) and available_at <= ${due}))::float8 as oldest
+        from ${t} where ${scope.corp()} and status in (${statusList(counted)})
+        group by status`));
+      const byStatus: Record<string, number> = Object.fromEntries(counted.map((s) => [s, 0]));
+      let oldestDueSeconds = 0;
+      for (const r of rows) {
+        byStatus[r.status] = Number(r.n);
+        if (r.oldest !== null) oldestDueSeconds = Math.max(oldestDueSeconds, Number(r.oldest));
+      }
+      return { byStatus, oldestDueSeconds };
+    },
+  };
 }

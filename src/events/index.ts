@@ -1,5 +1,5 @@
 export { inboundEvents, type InboundEventRow } from './schema';
-export { HandlerRegistry, type EventHandler, type HandlerContext } from './registry';
+export { HandlerRegistry, HANDLER_PHASES, type EventHandler, type HandlerContext, type HandlerPhase } from './registry';
 export {
   EVENTS_TABLE, appendEvent, appendEvents, dedupeKeyOf, getEvent, listEvents, oldestPendingAgeSeconds, priorityOf, retryDeadEvent,
   type AppendOutcome, type EventListQuery, type EventStatus, type EventToAppend,

@@ -2,7 +2,7 @@
 export * from './schema';
 export { planHandover, draftUnassigned, setTakeovers, takeoverProblem, type PlanInput, type DistributionRule } from './planHandover';
 export { confirmHandover, cancelHandover, GROUPS_PER_OWNER_PER_DAY } from './confirmHandover';
-export { sendHandoverBatch, BATCH_SIZE } from './sendHandover';
+export { sendHandoverBatch, handoverQueue, BATCH_SIZE } from './sendHandover';
 export { pollHandoverResults } from './pollResults';
 export { registerHandoverHandlers, draftMissedDepartures, draftOnDeparture, type HandoverSettings } from './handlers';
 export { syncUnassigned, listUnassigned, unassignedOf, type UnassignedRep } from './unassigned';

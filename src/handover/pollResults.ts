@@ -3,6 +3,7 @@ import { jsonRows } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db } from '../db/connection';
 import { recordCustomerTransfers, recordGroupTransfer, type CustomerTransfer } from '../ledger';
 import { readOrNothing } from '../ledger';
+import type { Clock } from '../lib/clock';
 import type { Locale } from '../notify';
 import type { WeComClient } from '../wecom/client';
 import { finishIfDone, transferStatuses } from './sendHandover';
@@ -29,8 +30,9 @@ function resultOutcome(status: number): { status: ItemStatus; reason: string | n
  * changes owner only on success. Idempotent: only `waiting` items move.
  * First, a confirmed plan left with nothing open is completed.
  */
-export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, now: () => Date, locale: Locale): Promise<number> {
-  await finishStuckPlans(db, corpId, now, locale);
+export async function pollHandoverResults(db: Db, client: WeComClient, corpId: string, clock: Clock, locale: Locale): Promise<number> {
+  const now = () => clock.now();
+  await finishStuckPlans(db, corpId, now(), locale);
   let settled = 0;
   const pairs = rowsOf<{ kind: 'onjob' | 'resigned'; from_user_id: string; to_user_id: string }>(await db.execute(sql`
     select distinct p.kind, i.from_user_id, i.to_user_id from handover_items i join handover_plans p on p.id = i.plan_id
@@ -75,7 +77,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
             reason = case when x.final then x.reason else i.reason end, errcode = case when x.final then x.errcode else i.errcode end,
             takeover_at = x.takeover_at, final_at = case when x.final then ${now().toISOString()}::timestamptz else i.final_at end
           from jsonb_to_recordset(${jsonRows(updates)}) as x(id bigint, status text, reason text, errcode int, final boolean, takeover_at timestamptz)
-          where i.id = any(${sql.param(updates.map((u) => u.id))}::bigint[]) and i.id = x.id`);
+          where i.id = any(${sql.param(updates.map((u) => u.id))}::bigint[]) and i.id = x.id and i.corp_id = ${corpId}`);
       }
       await recordCustomerTransfers(tx, corpId, moved);
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
@@ -99,13 +101,13 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
     const expired = !done && item.sentAt && now().getTime() - item.sentAt.getTime() > EXPIRE_AFTER_MS;
     if (!done && !expired) continue;
     await retryingTransaction(db, async (tx) => {
-      const [still] = await tx.select({ id: handoverItems.id }).from(handoverItems).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'waiting'))).for('update');
+      const [still] = await tx.select({ id: handoverItems.id }).from(handoverItems).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.id, item.id), eq(handoverItems.status, 'waiting'))).for('update');
       if (!still) return;
-      const [plan] = rowsOf<{ kind: 'onjob' | 'resigned' }>(await tx.execute(sql`select kind from handover_plans where id = ${item.planId}`));
+      const [plan] = rowsOf<{ kind: 'onjob' | 'resigned' }>(await tx.execute(sql`select kind from handover_plans where corp_id = ${corpId} and id = ${item.planId}`));
       if (done) await recordGroupTransfer(tx, corpId, { chatId: item.targetId, fromUserId: item.fromUserId, toUserId: item.toUserId, kind: plan!.kind, planId: item.planId });
       await tx.update(handoverItems)
         .set(done ? { status: 'succeeded', finalAt: now() } : { status: 'expired', reason: 'the group never changed owner', finalAt: now() })
-        .where(eq(handoverItems.id, item.id));
+        .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.id, item.id)));
       await finishIfDone(tx, corpId, item.planId, now(), locale);
     });
     settled++;
@@ -118,12 +120,12 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
  * every item skipped, before confirm refused that): they end here, with
  * their counts and notices, like any other plan.
  */
-async function finishStuckPlans(db: Db, corpId: string, now: () => Date, locale: Locale): Promise<void> {
+async function finishStuckPlans(db: Db, corpId: string, now: Date, locale: Locale): Promise<void> {
   const stuck = rowsOf<{ id: string }>(await db.execute(sql`
     select p.id from handover_plans p where p.corp_id = ${corpId} and p.status = 'confirmed'
       and not exists (select 1 from handover_items i where i.corp_id = p.corp_id and i.plan_id = p.id and i.status in ('planned', 'pending', 'waiting'))
     order by p.id`));
-  for (const { id } of stuck) await retryingTransaction(db, (tx) => finishIfDone(tx, corpId, Number(id), now(), locale));
+  for (const { id } of stuck) await retryingTransaction(db, (tx) => finishIfDone(tx, corpId, Number(id), now, locale));
 }
 
 /** Chat ids WeCom lists with `owner` as their owner (a resigned transfer counts once status 3 has it moved). */

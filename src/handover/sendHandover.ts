@@ -2,7 +2,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jsonRows, textArray } from '../db/bulk';
 import { retryingTransaction, rowsOf, type Db, type Executor } from '../db/connection';
 import { sqlTime } from '../db/time';
-import { claimRows } from '../db/workRow';
+import { corpScope } from '../db/scope';
+import { workQueue } from '../db/workRow';
+import type { Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Locale } from '../notify';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
@@ -13,7 +15,8 @@ type HandoverItem = typeof handoverItems.$inferSelect;
 
 /** WeCom's maximum per call: 100 customers (transfer_customer) or 100 chats (groupchat/transfer). */
 export const BATCH_SIZE = 100;
-const ITEMS_TABLE = 'handover_items';
+/** Confirmed items waiting for their WeCom call. */
+export const handoverQueue = workQueue({ name: 'handover', table: 'handover_items' });
 
 interface Outcome {
   id: number;
@@ -83,23 +86,26 @@ function groupOutcome(errcode: number, now: Date): Pick<Outcome, 'status' | 'rea
  * WeCom's results, so it is never sent twice. Returns items handled.
  * `locale`: the language of the notices sent when the plan completes.
  */
-export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, now: () => Date, locale: Locale): Promise<number> {
+export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: string, owner: string, clock: Clock, locale: Locale): Promise<number> {
+  const now = () => clock.now();
+  const scope = corpScope(corpId);
+  // The oldest ready item picks the batch: items of its plan, type and takeover are claimed together.
   const [key] = rowsOf<{ plan_id: string; type: 'customer' | 'group'; to_user_id: string }>(await db.execute(sql`
     select plan_id, type, to_user_id from handover_items
-    where corp_id = ${corpId} and status = 'pending' and available_at <= ${sqlTime(now())} and (locked_until is null or locked_until < now())
+    where ${handoverQueue.ready(scope, now())}
     order by available_at, id limit 1`));
   if (!key) return 0;
   const planId = Number(key.plan_id);
-  const ids = await claimRows(db, {
-    table: ITEMS_TABLE, corpId, owner, limit: BATCH_SIZE, leaseSeconds: 120,
+  const ids = (await handoverQueue.claim(db, scope, {
+    owner, limit: BATCH_SIZE, leaseSeconds: 120,
     where: sql`plan_id = ${planId} and type = ${key.type} and to_user_id = ${key.to_user_id}`,
     orderBy: sql`id`,
     now: now(),
-  });
+  })).map((r) => r.id);
   if (ids.length === 0) return 0;
-  const claimed = await db.select().from(handoverItems).where(inArray(handoverItems.id, ids));
+  const claimed = await db.select().from(handoverItems).where(and(eq(handoverItems.corpId, corpId), inArray(handoverItems.id, ids)));
   const items = await holdBackCustomersInTransfer(db, corpId, owner, claimed, now());
-  const [plan] = await db.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
+  const [plan] = await db.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   if (!plan) return 0;
   const from = plan.fromUserId;
   const to = key.to_user_id;
@@ -146,8 +152,9 @@ export async function sendHandoverBatch(db: Db, client: WeComClient, corpId: str
       const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
       if (retryable) {
         // The call may or may not have reached WeCom: the items stay claimed-once and are looked up before any resend.
-        await db.execute(sql`update handover_items set locked_until = null, last_error = ${errorMessage(err).slice(0, 500)},
-          available_at = ${sqlTime(now())} + interval '5 seconds' where id = any(${sql.param(toSend.map((i) => i.id))}::bigint[]) and locked_by = ${owner}`);
+        await handoverQueue.retry(db, scope, toSend.map((i) => i.id), owner, {
+          availableAt: sql`${sqlTime(now())} + interval '5 seconds'`, error: errorMessage(err).slice(0, 500),
+        });
         await db.insert(handoverAudit).values({ corpId, planId, actor: 'system', action: 'call', detail: { api, phase: 'failed', retry: true, errcode: errcodeOf(err) ?? null, error: errorMessage(err).slice(0, 300) } });
         await recordOutcomes(db, corpId, planId, owner, outcomes, now(), locale);
         return ids.length;
@@ -179,9 +186,10 @@ async function holdBackCustomersInTransfer(db: Db, corpId: string, owner: string
       and target_id = any(${textArray(customers.map((i) => i.targetId))})`)).map((r) => r.target_id));
   const held = customers.filter((i) => busy.has(i.targetId)).map((i) => i.id);
   if (held.length === 0) return items;
-  await db.execute(sql`update handover_items set locked_until = null, attempts = attempts - 1,
-      available_at = ${sqlTime(now)} + make_interval(secs => ${HOLD_BACK_MS / 1000}), reason = 'the customer is in another transfer: sent once it has ended'
-    where id = any(${sql.param(held)}::bigint[]) and locked_by = ${owner}`);
+  await handoverQueue.release(db, corpScope(corpId), held, owner, {
+    availableAt: sql`${sqlTime(now)} + make_interval(secs => ${HOLD_BACK_MS / 1000})`,
+    set: sql`reason = 'the customer is in another transfer: sent once it has ended'`,
+  });
   return items.filter((i) => !held.includes(i.id));
 }
 

@@ -1,9 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import { claimRows, settleRow } from '../db/workRow';
-import { APP_MESSAGES_TABLE, appMessages } from '../notify';
+import { corpScope } from '../db/scope';
+import { appMessages } from '../notify';
 import { errcodeOf } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
 import { recordCallFailure, type OutboxWorkerOptions } from './outbox';
+import { appMessageQueue } from './queues';
 
 /** WeCom dedupes identical messages to the same person within this window: a retry after an unclear failure is not shown twice. */
 const DUPLICATE_CHECK_SECONDS = 4 * 3600;
@@ -21,8 +22,9 @@ export class AppMessageWorker extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    const { db, corpId, client } = this.o;
-    const ids = await claimRows(db, { table: APP_MESSAGES_TABLE, corpId, owner: this.id, limit: 10, leaseSeconds: 60 });
+    const { db, client } = this.o;
+    const scope = corpScope(this.o.corpId);
+    const ids = (await appMessageQueue.claim(db, scope, { owner: this.id, limit: 10, leaseSeconds: 60 })).map((r) => r.id);
     for (const id of ids) {
       const [m] = await db.select().from(appMessages).where(eq(appMessages.id, id));
       if (!m) continue;
@@ -32,12 +34,12 @@ export class AppMessageWorker extends LoopWorker {
           enable_duplicate_check: 1, duplicate_check_interval: DUPLICATE_CHECK_SECONDS,
         });
         const invalid = (res.invaliduser ?? '').split('|').filter(Boolean);
-        await settleRow(db, APP_MESSAGES_TABLE, id, this.id, {
+        await appMessageQueue.settle(db, scope, id, this.id, {
           set: sql`msg_id = ${res.msgid ?? null}, sent_at = now(), last_error = null,
             invalid_user_ids = ${invalid.length ? sql`array[${sql.join(invalid.map((u) => sql`${u}`), sql`, `)}]::text[]` : sql`null`}`,
         });
       } catch (err) {
-        await recordCallFailure(this.o, APP_MESSAGES_TABLE, id, this.id, err);
+        await recordCallFailure(this.o, appMessageQueue, id, this.id, err);
         this.o.log.warn({ appMessageId: id, errcode: errcodeOf(err) }, 'app message not sent');
       }
     }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection';
+import type { Clock } from '../lib/clock';
 import { remindDueFollowUps } from '../archive';
 import type { Logger } from '../lib/logger';
 import type { Locale } from '../notify';
@@ -11,7 +12,8 @@ interface ArchiveJobOptions {
   /** Language of the reminder texts (LOCALE). */
   locale: Locale;
   pollMs?: number;
-  now?: () => Date;
+  /** When a follow-up is due (the simulator's clock in demo mode). */
+  clock: Clock;
 }
 
 /**
@@ -25,7 +27,7 @@ export class FollowUpReminder extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    await remindDueFollowUps(this.o.db, this.o.corpId, (this.o.now ?? (() => new Date()))(), this.o.locale);
+    await remindDueFollowUps(this.o.db, this.o.corpId, this.o.clock.now(), this.o.locale);
     return 0;
   }
 }

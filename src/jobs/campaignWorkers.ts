@@ -12,7 +12,8 @@ interface CampaignWorkerOptions {
   corpId: string;
   log: Logger;
   settings: CampaignSettings;
-  clock?: Clock;
+  /** Due occurrences, quiet hours, confirmation windows (the simulator's clock in demo mode). */
+  clock: Clock;
   pollMs?: number;
 }
 
@@ -20,7 +21,6 @@ interface WithClient extends CampaignWorkerOptions {
   client: WeComClient;
 }
 
-const nowOf = (o: CampaignWorkerOptions) => (o.clock ? o.clock.now() : new Date());
 
 /**
  * The scheduler: turns due occurrences into runs (unique per campaign and
@@ -34,7 +34,7 @@ export class CampaignScheduler extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    const now = nowOf(this.o);
+    const now = this.o.clock.now();
     await materialiseOccurrences(this.o.db, this.o.corpId, now, this.o.settings);
     if (this.stopping) return 0;
     const planned = await planNextRun(this.o.db, this.o.corpId, this.id, now, this.o.settings);
@@ -55,7 +55,7 @@ export class CampaignDispatcher extends LoopWorker {
       db: this.o.db, client: this.o.client, corpId: this.o.corpId, owner: this.id, settings: this.o.settings, log: this.o.log,
       ...(this.o.leaseSeconds !== undefined ? { leaseSeconds: this.o.leaseSeconds } : {}),
       ...(this.o.unsureDelaySeconds !== undefined ? { unsureDelaySeconds: this.o.unsureDelaySeconds } : {}),
-    }, nowOf(this.o));
+    }, this.o.clock.now());
     if (n) this.o.onDispatched?.();
     return n;
   }
@@ -68,7 +68,7 @@ export class CampaignResultsPoller extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    const now = nowOf(this.o);
+    const now = this.o.clock.now();
     const deps = { db: this.o.db, client: this.o.client, corpId: this.o.corpId, owner: this.id, settings: this.o.settings, log: this.o.log };
     const polled = await pollResultsOnce(deps, now);
     if (!this.stopping) await remindUnconfirmed(deps, now);

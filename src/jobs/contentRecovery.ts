@@ -1,4 +1,5 @@
 import type { Db } from '../db/connection';
+import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { recoverContent } from '../touchpoints';
 import type { WeComClient } from '../wecom/client';
@@ -9,6 +10,8 @@ export interface ContentRecoveryOptions {
   corpId: string;
   client: WeComClient;
   log: Logger;
+  /** When a lease on an owed call has run out (the simulator's clock in demo mode). */
+  clock: Clock;
   pollMs?: number;
 }
 
@@ -19,6 +22,6 @@ export class ContentRecovery extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    return recoverContent(this.o.db, this.o.client, this.o.corpId, new Date());
+    return recoverContent(this.o.db, this.o.client, this.o.corpId, this.o.clock.now());
   }
 }

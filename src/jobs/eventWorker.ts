@@ -1,12 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
-import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
-import { EVENTS_TABLE, inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
+import { corpScope, type Scope } from '../db/scope';
+import { inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { eventsProcessed } from '../lib/metrics';
 import type { WeComEvent } from '../wecom/callback/events';
 import { LoopWorker } from './loopWorker';
+import { eventQueue } from './queues';
 
 export interface EventWorkerOptions {
   db: Db;
@@ -31,25 +32,26 @@ export interface EventWorkerOptions {
  * FOR UPDATE SKIP LOCKED, and the settle is conditional on the lease.
  */
 export class EventWorker extends LoopWorker {
+  private readonly scope: Scope;
+
   constructor(private readonly o: EventWorkerOptions) {
     super('events', o.log, o.pollMs ?? 500);
+    this.scope = corpScope(o.corpId);
   }
 
   /** One claim-and-process cycle; returns how many events it handled. */
   async runOnce(): Promise<number> {
-    const { db, corpId } = this.o;
-    const ids = await claimRows(db, {
-      table: EVENTS_TABLE,
-      corpId,
+    const { db } = this.o;
+    const ids = (await eventQueue.claim(db, this.scope, {
       owner: this.id,
       limit: this.o.batchSize ?? 20,
       leaseSeconds: this.o.leaseSeconds ?? 60,
       orderBy: sql`priority desc, available_at, id`,
-    });
+    })).map((r) => r.id);
     for (const [i, id] of ids.entries()) {
       if (this.stopping) {
         // Shutting down: hand the rest back rather than sit on their leases.
-        await releaseRows(db, EVENTS_TABLE, ids.slice(i), this.id);
+        await eventQueue.release(db, this.scope, ids.slice(i), this.id);
         break;
       }
       const started = performance.now();
@@ -70,7 +72,7 @@ export class EventWorker extends LoopWorker {
       for (const h of list) prepared.push(h.prepare ? await h.prepare(event, ctx) : undefined);
       await db.transaction(async (tx) => {
         for (const [i, h] of list.entries()) await h.apply(tx, event, prepared[i], ctx);
-        const settled = await settleRow(tx, EVENTS_TABLE, row.id, this.id, {
+        const settled = await eventQueue.settle(tx, this.scope, row.id, this.id, {
           set: sql`processed_at = now(), last_error = null`,
         });
         if (!settled) throw new LeaseLost();
@@ -81,7 +83,7 @@ export class EventWorker extends LoopWorker {
         ctx.log.warn('lease lost; another worker owns the event now');
         return;
       }
-      const outcome = await failRow(db, EVENTS_TABLE, row.id, this.id, errorMessage(err), {
+      const outcome = await eventQueue.fail(db, this.scope, row.id, this.id, errorMessage(err), {
         maxAttempts: this.o.maxAttempts,
         ...this.o.backoff,
       });

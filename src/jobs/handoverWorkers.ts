@@ -30,7 +30,7 @@ export class HandoverSender extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, () => this.o.clock.now(), this.o.locale);
+    return sendHandoverBatch(this.o.db, this.o.client, this.o.corpId, this.id, this.o.clock, this.o.locale);
   }
 }
 
@@ -46,7 +46,7 @@ export class HandoverPoller extends LoopWorker {
   async runOnce(): Promise<number> {
     const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings);
     if (drafted.length) this.o.log.info({ plans: drafted }, 'drafted handovers for departures found by sync');
-    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, () => this.o.clock.now(), this.o.locale);
+    await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, this.o.clock, this.o.locale);
     // Always wait the interval: results change on WeCom's clock, not ours.
     return 0;
   }

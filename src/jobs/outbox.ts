@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection';
-import { failRow } from '../db/workRow';
+import { corpScope } from '../db/scope';
+import type { WorkQueue } from '../db/workRow';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../wecom/client';
@@ -20,9 +21,10 @@ export interface OutboxWorkerOptions {
  * failure is retried with backoff (until maxAttempts); a refusal is final at
  * once — retrying will not change WeCom's mind.
  */
-export function recordCallFailure(o: OutboxWorkerOptions, table: string, id: number, owner: string, err: unknown): Promise<'pending' | 'dead' | 'lost'> {
+export function recordCallFailure(o: OutboxWorkerOptions, queue: WorkQueue, id: number, owner: string, err: unknown): Promise<'retry' | 'dead' | 'lost'> {
   const retryable = !isWeComError(err) || isTransient(err) || err.kind === 'rate_limited';
   const opts = { maxAttempts: o.maxAttempts ?? 8, ...o.backoff };
-  if (retryable) return failRow(o.db, table, id, owner, errorMessage(err), opts);
-  return failRow(o.db, table, id, owner, `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, { ...opts, maxAttempts: 0 });
+  const scope = corpScope(o.corpId);
+  if (retryable) return queue.fail(o.db, scope, id, owner, errorMessage(err), opts);
+  return queue.fail(o.db, scope, id, owner, `errcode ${errcodeOf(err) ?? '?'}: ${errorMessage(err)}`, { ...opts, maxAttempts: 0 });
 }

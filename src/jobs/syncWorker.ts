@@ -1,11 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
-import { claimRows, failRow, releaseRows, settleRow } from '../db/workRow';
-import { LeaseLost, runFullSync, SYNC_JOBS_TABLE, SyncPaused, syncJobs } from '../ledger';
+import { corpScope } from '../db/scope';
+import { LeaseLost, runFullSync, SyncPaused, syncJobs } from '../ledger';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { WeComClient } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
+import { syncQueue } from './queues';
 
 export interface SyncWorkerOptions {
   db: Db;
@@ -30,22 +31,24 @@ export class SyncWorker extends LoopWorker {
 
   /** Claims and runs at most one job; returns 1 if it ran one. */
   async runOnce(onProgress?: Parameters<typeof runFullSync>[0]['onProgress']): Promise<number> {
-    const { db, corpId } = this.o;
+    const { db } = this.o;
+    const scope = corpScope(this.o.corpId);
     const leaseSeconds = this.o.leaseSeconds ?? 120;
-    const [id] = await claimRows(db, { table: SYNC_JOBS_TABLE, corpId, owner: this.id, limit: 1, leaseSeconds });
-    if (id === undefined) return 0;
+    const [claimed] = await syncQueue.claim(db, scope, { owner: this.id, limit: 1, leaseSeconds });
+    if (!claimed) return 0;
+    const id = claimed.id;
     const log = this.o.log.child({ syncJobId: id });
     try {
       log.info('full sync started');
       await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
       await db.transaction(async (tx) => {
-        if (!(await settleRow(tx, SYNC_JOBS_TABLE, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
+        if (!(await syncQueue.settle(tx, scope, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
       });
       const [job] = await db.select({ counts: syncJobs.counts }).from(syncJobs).where(eq(syncJobs.id, id));
       log.info({ counts: job?.counts }, 'full sync finished');
     } catch (err) {
       if (err instanceof SyncPaused) {
-        await releaseRows(db, SYNC_JOBS_TABLE, [id], this.id);
+        await syncQueue.release(db, scope, [id], this.id);
         log.info('full sync paused for shutdown; it resumes from its saved position');
         return 1;
       }
@@ -53,7 +56,7 @@ export class SyncWorker extends LoopWorker {
         log.warn('sync lease lost; another instance continues the job');
         return 1;
       }
-      const outcome = await failRow(db, SYNC_JOBS_TABLE, id, this.id, errorMessage(err), {
+      const outcome = await syncQueue.fail(db, scope, id, this.id, errorMessage(err), {
         maxAttempts: this.o.maxAttempts ?? 10,
         baseSeconds: this.o.backoff?.baseSeconds ?? 5,
         capSeconds: this.o.backoff?.capSeconds ?? 300,

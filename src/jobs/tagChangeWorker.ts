@@ -1,10 +1,11 @@
 import { eq, sql } from 'drizzle-orm';
-import { TAG_CHANGES_TABLE, tagChanges } from '../archive';
-import { claimRows, settleRow } from '../db/workRow';
+import { tagChanges } from '../archive';
+import { corpScope } from '../db/scope';
 import { applyMarkedTags } from '../ledger';
 import { errcodeOf } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
 import { recordCallFailure, type OutboxWorkerOptions } from './outbox';
+import { tagChangeQueue } from './queues';
 
 export type TagChangeWorkerOptions = OutboxWorkerOptions;
 
@@ -22,7 +23,8 @@ export class TagChangeWorker extends LoopWorker {
 
   async runOnce(): Promise<number> {
     const { db, corpId, client } = this.o;
-    const ids = await claimRows(db, { table: TAG_CHANGES_TABLE, corpId, owner: this.id, limit: 20, leaseSeconds: 60 });
+    const scope = corpScope(corpId);
+    const ids = (await tagChangeQueue.claim(db, scope, { owner: this.id, limit: 20, leaseSeconds: 60 })).map((r) => r.id);
     for (const id of ids) {
       const [c] = await db.select().from(tagChanges).where(eq(tagChanges.id, id));
       if (!c) continue;
@@ -31,12 +33,12 @@ export class TagChangeWorker extends LoopWorker {
           await client.tags.mark({ userid: c.userId, external_userid: c.externalUserId, add_tag: c.addTagIds, remove_tag: c.removeTagIds });
         }
         await db.transaction(async (tx) => {
-          const settled = await settleRow(tx, TAG_CHANGES_TABLE, id, this.id, { set: sql`done_at = now(), last_error = null` });
+          const settled = await tagChangeQueue.settle(tx, scope, id, this.id, { set: sql`done_at = now(), last_error = null` });
           if (!settled) return;
           await applyMarkedTags(tx, corpId, { userId: c.userId, externalUserId: c.externalUserId, add: c.addTagIds, remove: c.removeTagIds });
         });
       } catch (err) {
-        await recordCallFailure(this.o, TAG_CHANGES_TABLE, id, this.id, err);
+        await recordCallFailure(this.o, tagChangeQueue, id, this.id, err);
         this.o.log.warn({ tagChangeId: id, errcode: errcodeOf(err) }, 'tag change not applied');
       }
     }

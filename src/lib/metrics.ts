@@ -104,3 +104,55 @@ export function addLagSource(source: GaugeSource): () => void {
   lagSources.add(source);
   return () => lagSources.delete(source);
 }
+
+/** One queue's counts, as a work queue's stats() reports them. */
+export interface WorkQueueStats {
+  queue: string;
+  byStatus: Record<string, number>;
+  oldestDueSeconds: number;
+}
+type WorkSource = () => Promise<WorkQueueStats[]>;
+const workSources = new Set<WorkSource>();
+let workRead: { at: number; stats: Promise<WorkQueueStats[]> } | undefined;
+
+/** Both work gauges of one scrape share one read of the database. */
+function readWorkStats(): Promise<WorkQueueStats[]> {
+  if (!workRead || performance.now() - workRead.at > 1000) {
+    const stats = Promise.all([...workSources].map((s) => s().catch(() => []))).then((all) => all.flat());
+    workRead = { at: performance.now(), stats };
+  }
+  return workRead.stats;
+}
+
+/** Rows of every work queue (events, outboxes, handover items, campaign runs and batches) by status; read on scrape. */
+export const workRows = new Gauge({
+  name: 'lifelong_work_rows',
+  help: 'Work rows by queue and status (the claimable statuses and the dead)',
+  labelNames: ['queue', 'status'] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const q of await readWorkStats()) for (const [status, n] of Object.entries(q.byStatus)) this.set({ queue: q.queue, status }, n);
+  },
+});
+
+export const workOldestDue = new Gauge({
+  name: 'lifelong_work_oldest_due_seconds',
+  help: 'Seconds the oldest due, claimable row of each work queue has waited (0 when none is due)',
+  labelNames: ['queue'] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const q of await readWorkStats()) this.set({ queue: q.queue }, q.oldestDueSeconds);
+  },
+});
+
+/** Plugs a work-queue reader in; returns the unplug function (used on shutdown). */
+export function addWorkSource(source: WorkSource): () => void {
+  workSources.add(source);
+  workRead = undefined;
+  return () => {
+    workSources.delete(source);
+    workRead = undefined;
+  };
+}

@@ -5,6 +5,7 @@
  */
 import { openDatabase } from '../../src/db/connection';
 import { CampaignDispatcher } from '../../src/jobs/campaignWorkers';
+import { systemClock } from '../../src/lib/clock';
 import { loadConfig } from '../../src/lib/config';
 import { createLogger } from '../../src/lib/logger';
 import { campaignSettings } from '../../src/touchpoints/campaigns';
@@ -16,7 +17,7 @@ async function main() {
   const log = createLogger('silent');
   const client = createWeComClient(config, database.db, log, { timeoutMs: 30_000 });
   const dispatcher = new CampaignDispatcher({
-    db: database.db, corpId: config.corpId, client, log, settings: campaignSettings(config), pollMs: 50,
+    db: database.db, corpId: config.corpId, client, log, settings: campaignSettings(config), clock: systemClock, pollMs: 50,
     leaseSeconds: Number(process.env.CHILD_LEASE_S ?? 3),
   });
   dispatcher.start();

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database, type Db } from '../../src/db/connection';
-import { claimRows } from '../../src/db/workRow';
+import { corpScope } from '../../src/db/scope';
+import { eventQueue } from '../../src/jobs/queues';
 import { appendEvent, HandlerRegistry, type EventHandler } from '../../src/events';
 import { EventWorker } from '../../src/jobs/eventWorker';
 import { createLogger } from '../../src/lib/logger';
@@ -94,7 +95,7 @@ it('a worker killed between claim and commit leaves the event to be processed ag
   const corpId = freshCorpId();
   await addEvents(database.db, corpId, 3);
   // The "killed" worker: claimed with a short lease, never settled.
-  const claimed = await claimRows(database.db, { table: 'inbound_events', corpId, owner: 'killed-worker', limit: 10, leaseSeconds: 1 });
+  const claimed = await eventQueue.claim(database.db, corpScope(corpId), { owner: 'killed-worker', limit: 10, leaseSeconds: 1 });
   expect(claimed).toHaveLength(3);
   const w = worker(database.db, corpId, new HandlerRegistry().on('change_external_contact:add_external_contact', recordEffect));
   expect(await w.runOnce()).toBe(0); // still leased

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { systemClock } from '../../src/lib/clock';
 import { sendHandoverBatch, pollHandoverResults } from '../../src/handover';
 import { getTestDb, openSecondConnection } from '../helpers/db';
 import { auth, eventually, getJson, httpRequest, startTestService } from '../helpers/service';
@@ -31,10 +32,10 @@ function reps(w: TestWorld) {
 
 /** Runs sender and poller until nothing is open, advancing WeCom's clock past the 24 h window. */
 async function driveToEnd(w: TestWorld) {
-  const now = () => new Date();
-  while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'test-sender', now, 'zh-CN')) > 0);
+  const clock = systemClock;
+  while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'test-sender', clock, 'zh-CN')) > 0);
   w.sim.advanceTime(25 * 3600_000);
-  await pollHandoverResults(database.db, w.service.client, w.corpId, now, 'zh-CN');
+  await pollHandoverResults(database.db, w.service.client, w.corpId, clock, 'zh-CN');
   await settle(w);
 }
 
@@ -116,7 +117,7 @@ describe('exactly once', () => {
     await post(w, `/api/handovers/${plan.id}/confirm`);
 
     // Instance A sends one batch and dies.
-    expect(await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-a', () => new Date(), 'zh-CN')).toBe(100);
+    expect(await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-a', systemClock, 'zh-CN')).toBe(100);
     // Instance B claims the next batch, WeCom accepts it, and B dies before recording the outcome.
     const claimed = await q<{ id: number; target_id: string }>(sql`
       update handover_items set attempts = attempts + 1, locked_by = 'instance-b', locked_until = now() - interval '1 second'
@@ -124,13 +125,13 @@ describe('exactly once', () => {
     await w.service.client.transfers.transferCustomer({ handover_userid: busiest!, takeover_userid: takeover!, external_userid: claimed.map((c) => c.target_id) });
 
     // Instance C finishes the job.
-    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-c', () => new Date(), 'zh-CN')) > 0);
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'instance-c', systemClock, 'zh-CN')) > 0);
     const counts = w.sim.calls.snapshot().byId['externalcontact/transfer_customer'] ?? {};
     for (const c of customers) expect(counts[c]).toBe(1);
     expect(w.sim.calls.count('externalcontact/transfer_customer')).toBe(Math.ceil(customers.length / 100));
 
     w.sim.advanceTime(25 * 3600_000);
-    await pollHandoverResults(database.db, w.service.client, w.corpId, () => new Date(), 'zh-CN');
+    await pollHandoverResults(database.db, w.service.client, w.corpId, systemClock, 'zh-CN');
     const { body: done } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
     expect(done).toMatchObject({ status: 'completed', counts: { succeeded: customers.length } });
   });
@@ -148,7 +149,7 @@ describe('exactly once', () => {
     await twin.stop();
     await other.close();
     const before = w.sim.calls.count('externalcontact/transfer_customer');
-    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'sender', () => new Date(), 'zh-CN')) > 0);
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'sender', systemClock, 'zh-CN')) > 0);
     const n = (await getJson(`${w.service.url}/api/handovers/${plan.id}`)).body.counts.waiting;
     expect(w.sim.calls.count('externalcontact/transfer_customer') - before).toBe(Math.ceil(n / 100));
     // Two services, a plan of ~100 customers and its sends: about a second on a quiet machine, a minute seen on a loaded one.
@@ -197,13 +198,13 @@ describe('preflight and final states', () => {
     const { body: plan } = await post(w, '/api/handovers', { from, takeovers: [to], customers: { mode: 'list', externalUserIds: mine }, groups: { mode: 'none' } });
     await post(w, `/api/handovers/${plan.id}/confirm`);
     // WeCom's cap is reached for the takeover before the 4th customer arrives.
-    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', () => new Date(), 'zh-CN')) > 0);
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', systemClock, 'zh-CN')) > 0);
     w.sim.act('customerRefusesTransfer', { externalUserId: mine[0] });
     await settle(w); // transfer_fail arrives: evidence applied
     const current = w.sim.truth().relations.filter((r) => r.userid === to).length;
     w.sim.configure({ customerLimitPerEmployee: current + 1 });
     w.sim.advanceTime(25 * 3600_000);
-    await pollHandoverResults(database.db, w.service.client, w.corpId, () => new Date(), 'zh-CN');
+    await pollHandoverResults(database.db, w.service.client, w.corpId, systemClock, 'zh-CN');
     const { body: done } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
     expect(done.status).toBe('completed');
     const byId = Object.fromEntries(done.items.map((i: any) => [i.id, i]));
@@ -357,8 +358,8 @@ describe('a customer shared by two departed reps', () => {
       expect((await post(w, `/api/handovers/${body.id}/confirm`)).status).toBe(200);
       ids.push(body.id);
     }
-    const now = () => new Date();
-    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', now, 'zh-CN')) > 0);
+    const clock = systemClock;
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', clock, 'zh-CN')) > 0);
     const item = async (id: number) => (await getJson(`${w.service.url}/api/handovers/${id}`)).body.items[0];
     expect(await item(ids[0]!)).toMatchObject({ status: 'waiting' });
     expect(await item(ids[1]!)).toMatchObject({ status: 'pending', reason: expect.stringMatching(/another transfer/) });
@@ -366,11 +367,11 @@ describe('a customer shared by two departed reps', () => {
 
     // A day later the first transfer is final; the held item goes on its next look.
     w.sim.advanceTime(25 * 3600_000);
-    await pollHandoverResults(database.db, w.service.client, w.corpId, now, 'zh-CN');
+    await pollHandoverResults(database.db, w.service.client, w.corpId, clock, 'zh-CN');
     await database.db.execute(sql`update handover_items set available_at = now() where plan_id = ${ids[1]!}`);
-    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', now, 'zh-CN')) > 0);
+    while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 's', clock, 'zh-CN')) > 0);
     w.sim.advanceTime(25 * 3600_000);
-    await pollHandoverResults(database.db, w.service.client, w.corpId, now, 'zh-CN');
+    await pollHandoverResults(database.db, w.service.client, w.corpId, clock, 'zh-CN');
     expect(w.sim.calls.count('externalcontact/resigned/transfer_customer')).toBe(2);
     expect((await item(ids[0]!)).status).toBe('succeeded');
     expect((await item(ids[1]!)).status).toBe('succeeded');

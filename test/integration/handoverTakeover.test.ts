@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { systemClock } from '../../src/lib/clock';
 import { pollHandoverResults, sendHandoverBatch } from '../../src/handover';
 import { DEMO_SEED } from '../../src/wecom/simulator';
 import { getTestDb } from '../helpers/db';
@@ -40,10 +41,10 @@ function customersOnlyRepOf4(w: TestWorld, not: string[] = []): { userId: string
 
 /** Sender and poller until nothing is open, WeCom's clock moved past its 24 h window. */
 async function driveToEnd(w: TestWorld) {
-  const now = () => new Date();
-  while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'test-sender', now, 'zh-CN')) > 0);
+  const clock = systemClock;
+  while ((await sendHandoverBatch(database.db, w.service.client, w.corpId, 'test-sender', clock, 'zh-CN')) > 0);
   w.sim.advanceTime(25 * 3600_000);
-  await pollHandoverResults(database.db, w.service.client, w.corpId, now, 'zh-CN');
+  await pollHandoverResults(database.db, w.service.client, w.corpId, clock, 'zh-CN');
   await settle(w);
 }
 
@@ -188,7 +189,7 @@ describe('a plan with nothing to transfer', () => {
     expect((await send(w, 'POST', `/api/handovers/${made.body.id}/confirm`)).body.error.code).toBe('nothing_to_transfer');
     // What the old confirm left behind: confirmed, nothing open, never completed.
     await database.db.execute(sql`update handover_plans set status = 'confirmed', confirmed_at = now() where id = ${made.body.id}`);
-    await pollHandoverResults(database.db, w.service.client, w.corpId, () => new Date(), 'zh-CN');
+    await pollHandoverResults(database.db, w.service.client, w.corpId, systemClock, 'zh-CN');
     expect(await plan(w, made.body.id)).toMatchObject({ status: 'completed', finishedAt: expect.any(String), counts: made.body.counts });
     expect(await q(sql`select purpose from app_messages where corp_id = ${w.corpId} and source_key = ${`handover:${made.body.id}:summary`}`))
       .toEqual([{ purpose: 'handover_summary' }]);

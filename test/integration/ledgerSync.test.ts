@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
-import { claimRows } from '../../src/db/workRow';
+import { corpScope } from '../../src/db/scope';
+import { syncQueue } from '../../src/jobs/queues';
 import { requestFullSync, runFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
 import { getTestDb } from '../helpers/db';
@@ -262,8 +263,8 @@ describe('a sync killed half-way', () => {
     // The service's own sync worker would take the job; run it by hand as a process that dies.
     await w.service.syncWorker.stop();
     const { jobId } = await requestFullSync(database.db, w.corpId, 'test');
-    const [claimed] = await claimRows(database.db, { table: 'sync_jobs', corpId: w.corpId, owner: 'doomed', limit: 1, leaseSeconds: 1 });
-    expect(claimed).toBe(jobId);
+    const [claimed] = await syncQueue.claim(database.db, corpScope(w.corpId), { owner: 'doomed', limit: 1, leaseSeconds: 1 });
+    expect(claimed?.id).toBe(jobId);
     class Killed extends Error {}
     let steps = 0;
     await expect(

@@ -1,7 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { sqlTime } from '../../db/time';
+import { workQueue } from '../../db/workRow';
 import { displayNames } from '../../ledger';
 import { AppError, errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -32,6 +34,9 @@ export interface DispatchDeps {
 }
 
 type BatchRow = typeof campaignBatches.$inferSelect;
+
+/** Batches to hand to WeCom: `pending` (never called) and `sending` (a call whose answer was never recorded). */
+export const campaignDispatchQueue = workQueue({ name: 'campaign_dispatch', table: 'campaign_batches', claimable: ['pending', 'sending'] });
 
 interface Claimed {
   batch: BatchRow;
@@ -84,27 +89,18 @@ async function deferBatches(db: Db, corpId: string, until: Date): Promise<void> 
 }
 
 async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Promise<Claimed | undefined> {
-  const rows = rowsOf<{ id: string; prev: 'pending' | 'sending'; kind: CampaignKind; campaign_status: string; campaign_name: string; content: Content }>(await d.db.execute(sql`
-    with pick as (
-      select b.id, b.status as prev from campaign_batches b
-      where b.corp_id = ${d.corpId} and b.status in ('pending', 'sending') and b.available_at <= ${sqlTime(now)}
-        and (b.locked_until is null or b.locked_until < now())
-        -- An unsure batch is resolved whatever its campaign's state; new sends only for live campaigns.
-        and (b.status = 'sending' or exists (select 1 from campaigns c where c.id = b.campaign_id and c.status in ('active', 'completed')))
-      order by b.available_at, b.id
-      limit 1
-      for update of b skip locked)
-    update campaign_batches b set attempts = b.attempts + 1, locked_by = ${d.owner},
-      locked_until = now() + make_interval(secs => ${leaseSeconds})
-    from pick, campaigns c
-    where b.id = pick.id and c.id = b.campaign_id
-    returning b.id, pick.prev, c.kind, c.status as campaign_status, c.name as campaign_name, c.content`));
-  const r = rows[0];
-  if (!r) return undefined;
-  const [batch] = await d.db.select().from(campaignBatches).where(eq(campaignBatches.id, Number(r.id)));
+  const [claimed] = await campaignDispatchQueue.claim(d.db, corpScope(d.corpId), {
+    owner: d.owner, limit: 1, leaseSeconds, now,
+    // An unsure batch is resolved whatever its campaign's state; new sends only for live campaigns.
+    where: sql`exists (select 1 from campaigns c where c.id = campaign_batches.campaign_id
+      and (campaign_batches.status = 'sending' or c.status in ('active', 'completed')))`,
+  });
+  if (!claimed) return undefined;
+  const [batch] = await d.db.select().from(campaignBatches).where(and(eq(campaignBatches.corpId, d.corpId), eq(campaignBatches.id, claimed.id)));
+  const [c] = rowsOf<{ kind: CampaignKind; status: string; name: string; content: Content }>(await d.db.execute(sql`
+    select kind, status, name, content from campaigns where corp_id = ${d.corpId} and id = ${batch!.campaignId}`));
   return {
-    batch: batch!, prev: r.prev, kind: r.kind, campaignStatus: r.campaign_status, campaignName: r.campaign_name,
-    content: r.content,
+    batch: batch!, prev: claimed.status as Claimed['prev'], kind: c!.kind, campaignStatus: c!.status, campaignName: c!.name, content: c!.content,
   };
 }
 
@@ -121,7 +117,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   const chatType = c.kind === 'group_post' ? 'group' as const : 'single' as const;
   const recipients = await recipientsOf(db, b);
   if (recipients.length === 0) {
-    await finishBatch(db, b.id, owner, 'done', now);
+    await finishBatch(d, b.id, 'done', now);
     return;
   }
   // The content is rendered once, for the sender, and kept: a retry sends (and the lookup matches) the same text.
@@ -137,11 +133,12 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       if (refused) {
         await refuseBatch(d, b, errcodeOf(err) ?? null, `content: ${errorMessage(err)}`, now);
       } else {
-        await retryLater(db, b.id, owner, 'pending', errorMessage(err), 30, now);
+        await retryLater(d, b.id, 'pending', errorMessage(err), 30, now);
       }
       return;
     }
-    await db.update(campaignBatches).set({ text, attachments }).where(sql`${campaignBatches.id} = ${b.id} and ${campaignBatches.lockedBy} = ${owner}`);
+    await db.update(campaignBatches).set({ text, attachments })
+      .where(and(eq(campaignBatches.corpId, corpId), eq(campaignBatches.id, b.id), eq(campaignBatches.lockedBy, owner)));
   }
 
   if (c.prev === 'sending') {
@@ -152,7 +149,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       }, now);
     } catch (err) {
       // WeCom did not answer the lookup (41063 still dispatching, network): look again later, never resend blind.
-      await retryLater(db, b.id, owner, 'sending', `lookup: ${errorMessage(err)}`, unsureBackoffS(d, b.attempts), now);
+      await retryLater(d, b.id, 'sending', `lookup: ${errorMessage(err)}`, unsureBackoffS(d, b.attempts), now);
       return;
     }
     if (found) {
@@ -168,7 +165,7 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   const marked = await db.execute(sql`
     update campaign_batches b set status = 'sending', sending_at = coalesce(b.sending_at, ${sqlTime(now)})
     from campaigns c
-    where b.id = ${b.id} and c.id = b.campaign_id and c.status in ('active', 'completed')
+    where b.id = ${b.id} and b.corp_id = ${corpId} and c.id = b.campaign_id and c.status in ('active', 'completed')
       and b.locked_by = ${owner} and b.locked_until > now() and b.msgid is null and b.status in ('pending', 'sending')
     returning b.id`);
   if (rowsOf(marked).length === 0) {
@@ -194,21 +191,21 @@ async function dispatchPush(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
 
 /** The batch was not sent after all: its campaign was cancelled (the batch ends) or paused (it waits), or our lease is gone. */
 async function notSent(d: DispatchDeps, b: BatchRow, now: Date): Promise<void> {
-  const [row] = rowsOf<{ status: string }>(await d.db.execute(sql`select c.status from campaigns c where c.id = ${b.campaignId}`));
+  const [row] = rowsOf<{ status: string }>(await d.db.execute(sql`select c.status from campaigns c where c.corp_id = ${d.corpId} and c.id = ${b.campaignId}`));
   if (row?.status === 'cancelled') {
     await d.db.transaction(async (tx) => {
-      const done = await tx.execute(sql`update campaign_batches set status = 'cancelled', locked_until = null, final_at = ${now.toISOString()}::timestamptz
-        where id = ${b.id} and locked_by = ${d.owner} and msgid is null and status in ('pending', 'sending') returning id`);
-      if (rowsOf(done).length) await failDeliveries(tx, b, 'cancelled', 'campaign_cancelled', now);
+      const done = await campaignDispatchQueue.settle(tx, corpScope(d.corpId), b.id, d.owner, {
+        status: 'cancelled', set: sql`final_at = ${sqlTime(now)}`, where: sql`msgid is null`, whileLeased: false,
+      });
+      if (done) await failDeliveries(tx, b, 'cancelled', 'campaign_cancelled', now);
     });
   } else {
-    await retryLater(d.db, b.id, d.owner, 'pending', `not sent: campaign ${row?.status ?? 'gone'}`, 60, now);
+    await retryLater(d, b.id, 'pending', `not sent: campaign ${row?.status ?? 'gone'}`, 60, now);
   }
 }
 
 /** After add_msg_template failed: back to pending (certainly not created), stay sending (maybe created), or refused. */
 async function callFailed(d: DispatchDeps, b: BatchRow, err: unknown, now: Date): Promise<void> {
-  const { db, owner } = d;
   const errcode = errcodeOf(err);
   const message = errorMessage(err);
   d.log?.warn({ batchId: b.id, errcode }, 'add_msg_template failed');
@@ -218,23 +215,23 @@ async function callFailed(d: DispatchDeps, b: BatchRow, err: unknown, now: Date)
       await refuseBatch(d, b, errcode ?? null, message, now, 'dead');
       return;
     }
-    await retryLater(db, b.id, owner, 'pending', message, err.kind === 'rate_limited' ? 60 : Math.min(3600, 30 * 2 ** (b.attempts - 1)), now);
+    await retryLater(d, b.id, 'pending', message, err.kind === 'rate_limited' ? 60 : Math.min(3600, 30 * 2 ** (b.attempts - 1)), now);
     return;
   }
   if (!isWeComError(err) || isTransient(err)) {
     // Network, timeout, 5xx, -1: WeCom may have created the task. The next claim looks it up before any resend.
-    await retryLater(db, b.id, owner, 'sending', message, unsureBackoffS(d, b.attempts), now);
+    await retryLater(d, b.id, 'sending', message, unsureBackoffS(d, b.attempts), now);
     return;
   }
   // A definite refusal: 41048 nobody sendable; others (content, sender) refuse the whole batch.
   await refuseBatch(d, b, errcode ?? null, message, now);
 }
 
-async function retryLater(db: Db, id: number, owner: string, status: 'pending' | 'sending', error: string, seconds: number, now: Date): Promise<void> {
-  await db.execute(sql`
-    update campaign_batches set status = ${status}, locked_until = null, last_error = ${error.slice(0, 2000)},
-      available_at = ${sqlTime(now)} + make_interval(secs => ${seconds})
-    where id = ${id} and locked_by = ${owner} and msgid is null and status in ('pending', 'sending')`);
+/** Not sent yet (pending) or maybe sent (sending: looked up first): claimable again after `seconds`. */
+async function retryLater(d: DispatchDeps, id: number, status: 'pending' | 'sending', error: string, seconds: number, now: Date): Promise<void> {
+  await campaignDispatchQueue.retry(d.db, corpScope(d.corpId), [id], d.owner, {
+    status, error, availableAt: sql`${sqlTime(now)} + make_interval(secs => ${seconds})`, where: sql`msgid is null`,
+  });
 }
 
 /** WeCom refused the whole batch: its deliveries fail with the reason (41048: nobody sendable). */
@@ -244,7 +241,7 @@ async function refuseBatch(d: DispatchDeps, b: BatchRow, errcode: number | null,
       update campaign_batches set status = ${status}, errcode = ${errcode}, last_error = ${error.slice(0, 2000)}, locked_until = null,
         final_at = ${now.toISOString()}::timestamptz, answered_at = ${now.toISOString()}::timestamptz,
         dead_at = case when ${status} = 'dead' then ${now.toISOString()}::timestamptz end
-      where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+      where id = ${b.id} and corp_id = ${d.corpId} and msgid is null and status in ('pending', 'sending') returning id`);
     if (rowsOf(rows).length === 0) return;
     await failDeliveries(tx, b, 'failed', errcode === 41048 ? 'not_sendable' : 'batch_refused', now);
   });
@@ -256,9 +253,8 @@ async function failDeliveries(ex: Executor, b: BatchRow, status: 'failed' | 'can
     where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
 }
 
-async function finishBatch(db: Db, id: number, owner: string, status: 'done' | 'cancelled', now: Date): Promise<void> {
-  await db.execute(sql`update campaign_batches set status = ${status}, locked_until = null, final_at = ${now.toISOString()}::timestamptz
-    where id = ${id} and locked_by = ${owner}`);
+async function finishBatch(d: DispatchDeps, id: number, status: 'done' | 'cancelled', now: Date): Promise<void> {
+  await campaignDispatchQueue.settle(d.db, corpScope(d.corpId), id, d.owner, { status, set: sql`final_at = ${sqlTime(now)}`, whileLeased: false });
 }
 
 /**
@@ -277,7 +273,7 @@ async function recordAccepted(d: DispatchDeps, b: BatchRow, msgid: string, failL
         update campaign_batches set status = 'waiting', msgid = ${msgid}, msgid_source = ${source}, fail_count = ${failList.length}::int,
           answered_at = ${now.toISOString()}::timestamptz, locked_until = null, last_error = null,
           available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
-        where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+        where id = ${b.id} and corp_id = ${d.corpId} and msgid is null and status in ('pending', 'sending') returning id`);
       if (rowsOf(rows).length === 0) return;
       await tx.execute(sql`
         update campaign_deliveries set
@@ -317,7 +313,7 @@ async function refuseDuplicateMsgid(d: DispatchDeps, b: BatchRow, msgid: string,
     const rows = await tx.execute(sql`
       update campaign_batches set status = 'dead', last_error = ${error}, locked_until = null,
         answered_at = ${at}::timestamptz, final_at = ${at}::timestamptz, dead_at = ${at}::timestamptz
-      where id = ${b.id} and msgid is null and status in ('pending', 'sending') returning id`);
+      where id = ${b.id} and corp_id = ${d.corpId} and msgid is null and status in ('pending', 'sending') returning id`);
     if (rowsOf(rows).length) await failDeliveries(tx, b, 'failed', 'duplicate_msgid', now);
   });
 }
@@ -354,7 +350,7 @@ async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
   const b = c.batch;
   if (c.campaignStatus === 'cancelled') {
     await failDeliveries(db, b, 'cancelled', 'campaign_cancelled', now);
-    await finishBatch(db, b.id, owner, 'cancelled', now);
+    await finishBatch(d, b.id, 'cancelled', now);
     return;
   }
   const recipients = await recipientsOf(db, b);
@@ -365,10 +361,10 @@ async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
     listed: recipients.slice(0, TASK_CUSTOMERS_PER_MESSAGE).map((id) => names.get(id) || id), suggestion,
   });
   await db.transaction(async (tx) => {
-    const rows = await tx.execute(sql`update campaign_batches set status = 'done', text = ${content}, answered_at = ${now.toISOString()}::timestamptz,
-        final_at = ${now.toISOString()}::timestamptz, locked_until = null
-      where id = ${b.id} and locked_by = ${owner} and status in ('pending', 'sending') returning id`);
-    if (rowsOf(rows).length === 0) return;
+    const done = await campaignDispatchQueue.settle(tx, corpScope(corpId), b.id, owner, {
+      set: sql`text = ${content}, answered_at = ${sqlTime(now)}, final_at = ${sqlTime(now)}`, whileLeased: false,
+    });
+    if (!done) return;
     await enqueueAppMessage(tx, corpId, {
       toUserIds: [b.sender], content, purpose: 'campaign_task', sourceKey: `campaign-task:${b.id}`,
       detail: { campaignId: b.campaignId, runId: b.runId, batchId: b.id, customers: recipients.length },

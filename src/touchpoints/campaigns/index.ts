@@ -12,10 +12,10 @@ export {
   type CampaignRow, type CampaignPatch, type CampaignFilter,
 } from './campaigns';
 export { materialiseOccurrences } from './occurrences';
-export { planNextRun, previewCampaign, type CampaignPreview, type PreviewRow, type RunSummary } from './planRun';
-export { dispatchNextBatch, renderForSender, type DispatchDeps } from './dispatchBatch';
+export { planNextRun, campaignRunsQueue, previewCampaign, type CampaignPreview, type PreviewRow, type RunSummary } from './planRun';
+export { dispatchNextBatch, campaignDispatchQueue, renderForSender, type DispatchDeps } from './dispatchBatch';
 export { findSentTask, LOOKUP_SKEW_MS, type UnsureBatch } from './findSentTask';
-export { pollResultsOnce, MAX_POLL_FAILURES, POLL_BACKOFF_CAP_S, type PollDeps } from './pollResults';
+export { pollResultsOnce, campaignResultsQueue, MAX_POLL_FAILURES, POLL_BACKOFF_CAP_S, type PollDeps } from './pollResults';
 export { remindUnconfirmed, REMINDERS_PER_DAY, type RemindDeps } from './remindSenders';
 export { listRuns, listDeliveries, campaignStats, touchpointsOf, type RunRow, type DeliveryView, type CampaignStats, type TouchpointItem } from './queries';
 export {

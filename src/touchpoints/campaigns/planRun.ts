@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
-import { claimRows, failRow } from '../../db/workRow';
+import { corpScope } from '../../db/scope';
+import { workQueue } from '../../db/workRow';
 import { errorMessage, notFound } from '../../lib/errors';
 import { recipientNameSql } from '../../ledger';
 import { analyzeIfStale, capsAt, classifiedSql, resolveAudience } from './audience';
@@ -9,7 +10,8 @@ import { quietUntil } from './schedule';
 import type { CampaignSettings } from './settings';
 import { campaignRuns, campaigns } from './schema';
 
-const RUNS_TABLE = 'campaign_runs';
+/** Due runs waiting to be planned. */
+export const campaignRunsQueue = workQueue({ name: 'campaign_runs', table: 'campaign_runs' });
 /** Arbitrary constant naming the per-corp planning lock (with the corp's hash as the second key). */
 const PLAN_LOCK = 727_100_006;
 /** A million-recipient plan is one long statement: the lease outlasts it. */
@@ -33,24 +35,26 @@ export interface RunSummary {
  * their end instead. Returns runs handled (0 = nothing due).
  */
 export async function planNextRun(db: Db, corpId: string, owner: string, now: Date, s: CampaignSettings): Promise<number> {
-  const [id] = await claimRows(db, {
-    table: RUNS_TABLE, corpId, owner, limit: 1, leaseSeconds: PLAN_LEASE_S,
+  const scope = corpScope(corpId);
+  const [claimed] = await campaignRunsQueue.claim(db, scope, {
+    owner, limit: 1, leaseSeconds: PLAN_LEASE_S,
     // Paused campaigns keep their runs pending; cancelled ones have none.
     where: sql`exists (select 1 from campaigns c where c.id = campaign_runs.campaign_id and c.status in ('active', 'completed'))`,
     orderBy: sql`available_at, id`,
   });
-  if (id === undefined) return 0;
+  if (!claimed) return 0;
+  const id = claimed.id;
   const until = quietUntil(now, s.timezone, s.quietHours);
   if (until) {
-    await db.execute(sql`update campaign_runs set available_at = ${until.toISOString()}::timestamptz, deferred_until = ${until.toISOString()}::timestamptz,
-        locked_until = null, attempts = greatest(attempts - 1, 0), reason = 'deferred: quiet hours'
-      where id = ${id} and locked_by = ${owner}`);
+    await campaignRunsQueue.release(db, scope, [id], owner, {
+      availableAt: until, set: sql`deferred_until = ${until.toISOString()}::timestamptz, reason = 'deferred: quiet hours'`,
+    });
     return 1;
   }
   try {
     await planRun(db, corpId, id, owner, now, s);
   } catch (err) {
-    await failRow(db, RUNS_TABLE, id, owner, errorMessage(err), { maxAttempts: 5, baseSeconds: 30, capSeconds: 600 });
+    await campaignRunsQueue.fail(db, scope, id, owner, errorMessage(err), { maxAttempts: 5, baseSeconds: 30, capSeconds: 600 });
     throw err;
   }
   return 1;
@@ -60,10 +64,10 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PLAN_LOCK}::int, hashtext(${corpId}))`);
     const [run] = await tx.select().from(campaignRuns)
-      .where(and(eq(campaignRuns.id, runId), eq(campaignRuns.lockedBy, owner), eq(campaignRuns.status, 'pending'), sql`${campaignRuns.lockedUntil} > now()`))
+      .where(and(eq(campaignRuns.corpId, corpId), eq(campaignRuns.id, runId), eq(campaignRuns.lockedBy, owner), eq(campaignRuns.status, 'pending'), sql`${campaignRuns.lockedUntil} > now()`))
       .for('update');
     if (!run) return; // lease lost: whoever has it now plans it
-    const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, run.campaignId));
+    const [c] = await tx.select().from(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, run.campaignId)));
     if (!c) throw notFound(`campaign ${run.campaignId}`);
     await analyzeIfStale(tx);
     const audience = await resolveAudience(tx, corpId, c, now);
@@ -85,7 +89,7 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
     const summary = await summariseRun(tx, run.id);
     await tx.update(campaignRuns)
       .set({ status: 'dispatching', plannedAt: now, summary, lockedUntil: null, lastError: null })
-      .where(eq(campaignRuns.id, run.id));
+      .where(and(eq(campaignRuns.corpId, corpId), eq(campaignRuns.id, run.id), eq(campaignRuns.lockedBy, owner)));
     await settleRunsOf(tx, corpId, c.id, now, run.id); // nobody to send to: completed at once
   });
 }

@@ -1,7 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { jsonRows } from '../../db/bulk';
 import { rowsOf, type Db } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { sqlTime } from '../../db/time';
+import { workQueue } from '../../db/workRow';
 import { errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { errcodeOf, isTransient, isWeComError, type WeComClient } from '../../wecom/client';
@@ -18,7 +20,12 @@ export interface PollDeps {
   log?: Logger;
   /** Batches looked at per cycle. */
   limit?: number;
+  /** How long a claim is ours: a poll is a few paged reads. */
+  leaseSeconds?: number;
 }
+
+/** Batches WeCom has (a msgid) whose recipients' results are still awaited. A msgid WeCom forgot ends `unknown`, not dead. */
+export const campaignResultsQueue = workQueue({ name: 'campaign_results', table: 'campaign_batches', claimable: ['waiting'], dead: null });
 
 type BatchRow = typeof campaignBatches.$inferSelect;
 
@@ -45,22 +52,16 @@ const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undef
  * Failed polls back off; a msgid WeCom keeps refusing ends `unknown` (pollFailed).
  */
 export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
-  const claimed = rowsOf<{ id: string; campaign_status: string }>(await d.db.execute(sql`
-    with pick as (
-      select b.id from campaign_batches b
-      where b.corp_id = ${d.corpId} and b.status = 'waiting' and b.available_at <= ${sqlTime(now)} and (b.locked_until is null or b.locked_until < now())
-      order by b.available_at, b.id
-      limit ${d.limit ?? 10}
-      for update of b skip locked)
-    update campaign_batches b set locked_by = ${d.owner}, locked_until = now() + interval '5 minutes'
-    from pick, campaigns c
-    where b.id = pick.id and c.id = b.campaign_id
-    returning b.id, c.status as campaign_status`));
+  const claimed = await campaignResultsQueue.claim(d.db, corpScope(d.corpId), {
+    owner: d.owner, limit: d.limit ?? 10, leaseSeconds: d.leaseSeconds ?? 300, now,
+    where: sql`exists (select 1 from campaigns c where c.id = campaign_batches.campaign_id)`,
+  });
   for (const c of claimed) {
-    const [b] = await d.db.select().from(campaignBatches).where(eq(campaignBatches.id, Number(c.id)));
+    const [b] = await d.db.select().from(campaignBatches).where(and(eq(campaignBatches.corpId, d.corpId), eq(campaignBatches.id, c.id)));
     if (!b?.msgid) continue;
+    const [campaign] = rowsOf<{ status: string }>(await d.db.execute(sql`select status from campaigns where corp_id = ${d.corpId} and id = ${b.campaignId}`));
     try {
-      await pollBatch(d, b, c.campaign_status === 'cancelled', now);
+      await pollBatch(d, b, campaign?.status === 'cancelled', now);
     } catch (err) {
       await pollFailed(d, b, err, now);
     }
@@ -88,7 +89,7 @@ async function pollFailed(d: PollDeps, b: BatchRow, err: unknown, now: Date): Pr
         final_at = case when ${refused} and poll_failures + 1 >= ${MAX_POLL_FAILURES}::int then ${at}::timestamptz else final_at end,
         available_at = ${sqlTime(now)} + make_interval(secs => least(${POLL_BACKOFF_CAP_S}::float8,
           ${d.settings.resultsPollMs / 1000}::float8 * power(2, least(poll_failures, 30))))
-      where id = ${b.id} and locked_by = ${d.owner} and status = 'waiting'
+      where id = ${b.id} and corp_id = ${d.corpId} and locked_by = ${d.owner} and status = 'waiting'
       returning status, poll_failures`));
     if (row?.status !== 'unknown') return row;
     await tx.execute(sql`update campaign_deliveries set status = 'unknown', reason = 'msgid_unknown', final_at = ${at}::timestamptz
@@ -137,12 +138,14 @@ async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date
         where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
     }
     const final = waiting === 0 || cancelled || windowClosed;
-    await tx.execute(sql`update campaign_batches set
-        sender_sent_at = ${senderSentAt ? senderSentAt.toISOString() : null}::timestamptz,
-        status = ${final ? (cancelled && waiting > 0 ? 'cancelled' : 'done') : 'waiting'},
-        final_at = ${final ? at : null}::timestamptz, locked_until = null, last_error = null, poll_failures = 0,
-        available_at = ${new Date(now.getTime() + d.settings.resultsPollMs).toISOString()}::timestamptz
-      where id = ${b.id} and locked_by = ${d.owner}`);
+    // Recorded while the batch is still ours, lease run out or not: what WeCom answered is kept.
+    await campaignResultsQueue.settle(tx, corpScope(d.corpId), b.id, d.owner, {
+      status: final ? (cancelled && waiting > 0 ? 'cancelled' : 'done') : 'waiting',
+      set: sql`sender_sent_at = ${senderSentAt ? senderSentAt.toISOString() : null}::timestamptz,
+        final_at = ${final ? at : null}::timestamptz, last_error = null, poll_failures = 0,
+        available_at = ${sqlTime(now)} + make_interval(secs => ${d.settings.resultsPollMs / 1000})`,
+      whileLeased: false,
+    });
   });
 }
 
