@@ -85,10 +85,10 @@ type WakeSignal =
  * why the order matters): welcome first (a WelcomeCode is valid 20 s), then
  * the ledger records, then handover and archive act on what it recorded.
  */
-export function registerEventHandlers(handlers: HandlerRegistry, d: { db: Db; client: WeComClient; config: Readonly<Config> }): void {
-  registerWelcomeHandlers(handlers.inPhase('urgent'), { db: d.db, client: d.client });
+export function registerEventHandlers(handlers: HandlerRegistry, d: { db: Db; client: WeComClient; config: Readonly<Config>; clock: Clock }): void {
+  registerWelcomeHandlers(handlers.inPhase('urgent'), { db: d.db, client: d.client, clock: d.clock });
   registerLedgerHandlers(handlers.inPhase('record'), d.client, d.config.LOCALE);
-  registerHandoverHandlers(handlers.inPhase('react'), d.config);
+  registerHandoverHandlers(handlers.inPhase('react'), d.config, d.clock);
   registerArchiveHandlers(handlers.inPhase('react'));
 }
 
@@ -112,7 +112,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const warnings: Array<() => Promise<string[]>> = [];
 
   const client = createWeComClient(config, db, log, o.wecom);
-  registerEventHandlers(handlers, { db, client, config });
+  registerEventHandlers(handlers, { db, client, config, clock });
   const scope = corpScope(corpId);
 
   // Every worker, with its idle interval and the signals that wake it sooner (besides wakeWorkers()).
@@ -141,7 +141,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   pool.add({ name: 'follow-up-reminder', intervalMs: 60_000, wakeOn: [] },
     (ms) => new FollowUpReminder({ db, corpId, clock, log: log.child({ category: 'archive' }), locale: config.LOCALE, pollMs: ms }));
   const contentRecovery = pool.add({ name: 'content-recovery', intervalMs: 30_000, wakeOn: [] },
-    (ms) => new ContentRecovery({ db, corpId, client, clock, log: log.child({ category: 'touchpoints' }), pollMs: ms }));
+    (ms) => new ContentRecovery({ db, corpId, client, log: log.child({ category: 'touchpoints' }), pollMs: ms }));
   const campaignScheduler = pool.add({ name: 'campaign-scheduler', intervalMs: 60_000, wakeOn: ['minute', 'campaign-activated'] },
     (ms) => new CampaignScheduler({ db, corpId, log: campaignLog, settings: campaignConfig, clock, pollMs: ms, onPlanned: () => pool.wake('run-planned') }));
   const campaignDispatcher = pool.add({ name: 'campaign-dispatcher', intervalMs: pollMs ?? 1000, wakeOn: ['run-planned'] },
@@ -154,14 +154,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     pool.wake('sync-requested');
     return r;
   };
-  routes.push((api) => handoverRoutes(api, { db, corpId, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => pool.wake('handover-confirmed') }));
+  routes.push((api) => handoverRoutes(api, { db, corpId, clock, client, customerCap: config.HANDOVER_CUSTOMER_CAP, onConfirmed: () => pool.wake('handover-confirmed') }));
   routes.push((api) => ledgerRoutes(api, { db, corpId, sync: { requestFullSync: (t) => requestSync(t), getJob: (id) => getSyncJob(db, corpId, id) } }));
   warnings.push(() => latestSyncWarnings(db, corpId));
-  routes.push((api) => archiveRecordRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => archiveValueRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => segmentRoutes(api, { db, corpId, client, config }));
-  routes.push((api) => contentRoutes(api, { db, corpId, client }));
-  routes.push((api) => campaignRoutes(api, { db, corpId, settings: campaignConfig, now: () => clock.now(), onActivated: () => pool.wake('campaign-activated') }));
+  routes.push((api) => archiveRecordRoutes(api, { db, corpId, clock, client, config }));
+  routes.push((api) => archiveValueRoutes(api, { db, corpId, clock, client, config }));
+  routes.push((api) => segmentRoutes(api, { db, corpId, clock, client, config }));
+  routes.push((api) => contentRoutes(api, { db, corpId, clock, client }));
+  routes.push((api) => campaignRoutes(api, { db, corpId, clock, settings: campaignConfig, onActivated: () => pool.wake('campaign-activated') }));
 
   const unplugLag = addLagSource(() => oldestPendingAgeSeconds(database.db, config.corpId));
   const unplugWork = addWorkSource(() => Promise.all(workQueues.map(async (q) => ({ queue: q.name, ...(await q.stats(db, scope, clock.now())) }))));

@@ -133,7 +133,8 @@ export async function oldestPendingAgeSeconds(ex: Executor, corpId: string): Pro
 export async function retryDeadEvent(ex: Executor, corpId: string, id: number): Promise<boolean> {
   const rows = await ex
     .update(inboundEvents)
-    .set({ status: 'pending', attempts: 0, deadAt: null, availableAt: new Date(), lockedBy: null, lockedUntil: null })
+    // Due on the database's clock, like every claim of the event queue.
+    .set({ status: 'pending', attempts: 0, deadAt: null, availableAt: sql`now()`, lockedBy: null, lockedUntil: null })
     .where(and(eq(inboundEvents.corpId, corpId), eq(inboundEvents.id, id), eq(inboundEvents.status, 'dead')))
     .returning({ id: inboundEvents.id });
   return rows.length === 1;

@@ -1,6 +1,7 @@
 import { and, eq, gte, or, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
 import type { HandlerRegistry } from '../events';
+import { systemClock, type Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
 import { departedWithWork, employeeStates, groupsOwnedBy, leaderChain, leadersOf } from '../ledger';
 import { appTexts, enqueueAppMessage, type UnassignedCause } from '../notify';
@@ -17,7 +18,7 @@ export type HandoverSettings = Pick<Config, 'HANDOVER_DEFAULT_TAKEOVER' | 'HANDO
  * the customer (not the kind of transfer nor the source), so it settles the
  * one waiting item that matches; the result poller settles everything else.
  */
-async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings): Promise<void> {
+async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string, s: HandoverSettings, now: Date): Promise<void> {
   if (e.kind !== 'external_contact') return;
   const refused = e.failReason !== 'customer_limit_exceed';
   const rows = await tx
@@ -25,12 +26,12 @@ async function applyTransferFail(tx: Executor, e: WeComEvent, corpId: string, s:
     .set({
       status: refused ? 'refused' : 'takeover_limit',
       reason: refused ? 'the customer refused the transfer' : "the takeover reached WeCom's customer cap",
-      finalAt: new Date(),
+      finalAt: now,
     })
     .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'waiting'),
       eq(handoverItems.toUserId, e.userId), eq(handoverItems.targetId, e.externalUserId)))
     .returning({ planId: handoverItems.planId });
-  for (const r of rows) await finishIfDone(tx, corpId, r.planId, new Date(), s.LOCALE);
+  for (const r of rows) await finishIfDone(tx, corpId, r.planId, now, s.LOCALE);
 }
 
 type TakeoverChoice =
@@ -79,7 +80,7 @@ async function chooseTakeover(tx: Executor, corpId: string, from: string, settin
  * the rep left; never for a rep who leaves nothing to hand over.
  * Serialised per rep, so the callback path and the poller's sweep never both draft.
  */
-export async function draftOnDeparture(tx: Executor, corpId: string, from: string, s: HandoverSettings, sourceKey: string): Promise<number | undefined> {
+export async function draftOnDeparture(tx: Executor, corpId: string, from: string, s: HandoverSettings, sourceKey: string, now: Date): Promise<number | undefined> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`handover-draft:${corpId}:${from}`}))`);
   const leaver = (await employeeStates(tx, corpId, [from])).get(from);
   const departedAt = leaver?.departedAt ?? new Date(0);
@@ -88,7 +89,6 @@ export async function draftOnDeparture(tx: Executor, corpId: string, from: strin
       or(eq(handoverPlans.automatic, true), gte(handoverPlans.createdAt, departedAt))))
     .limit(1);
   if (existing) return undefined;
-  const now = new Date();
   const groups = (await groupsOwnedBy(tx, corpId, from, now)).filter((g) => g.status === 'active' || g.status === 'owner_departed').length;
   const customers = leaver?.customerCount ?? 0;
   if (customers === 0 && groups === 0) return undefined; // a draft of nothing could never be confirmed
@@ -140,22 +140,23 @@ export async function draftOnDeparture(tx: Executor, corpId: string, from: strin
  * Departures the ledger learned of without a delete_user callback (a full
  * sync, the unassigned list) get their draft here, from the poller's round.
  */
-export async function draftMissedDepartures(db: Db, corpId: string, s: HandoverSettings): Promise<number[]> {
+export async function draftMissedDepartures(db: Db, corpId: string, s: HandoverSettings, now: Date): Promise<number[]> {
   const drafted: number[] = [];
   for (const rep of await departedWithWork(db, corpId)) {
-    const id = await db.transaction((tx) => draftOnDeparture(tx, corpId, rep.userId, s, `sweep:${rep.departedAt.getTime()}`));
+    const id = await db.transaction((tx) => draftOnDeparture(tx, corpId, rep.userId, s, `sweep:${rep.departedAt.getTime()}`, now));
     if (id !== undefined) drafted.push(id);
   }
   return drafted;
 }
 
-export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings): void {
+/** `clock`: the time drafts and settled items are stamped with (the simulator's in demo mode). */
+export function registerHandoverHandlers(registry: HandlerRegistry, settings: HandoverSettings, clock: Clock = systemClock): void {
   registry.on('change_external_contact:transfer_fail', {
-    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId, settings),
+    apply: (tx, e, _p, ctx) => applyTransferFail(tx, e, ctx.corpId, settings, clock.now()),
   });
   registry.on('change_contact:delete_user', {
     apply: async (tx, e, _p, ctx) => {
-      if (e.kind === 'contact' && e.userId) await draftOnDeparture(tx, ctx.corpId, e.userId, settings, `event:${ctx.eventId}`);
+      if (e.kind === 'contact' && e.userId) await draftOnDeparture(tx, ctx.corpId, e.userId, settings, `event:${ctx.eventId}`, clock.now());
     },
   });
 }

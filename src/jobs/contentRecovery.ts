@@ -1,5 +1,4 @@
 import type { Db } from '../db/connection';
-import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { recoverContent } from '../touchpoints';
 import type { WeComClient } from '../wecom/client';
@@ -10,8 +9,6 @@ export interface ContentRecoveryOptions {
   corpId: string;
   client: WeComClient;
   log: Logger;
-  /** When a lease on an owed call has run out (the simulator's clock in demo mode). */
-  clock: Clock;
   pollMs?: number;
 }
 
@@ -22,6 +19,8 @@ export class ContentRecovery extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    return recoverContent(this.o.db, this.o.client, this.o.corpId, this.o.clock.now());
+    // Real time, not the injected clock: the content leases (wecom_locked_until) are coordination between
+    // instances, written on real time by the content routes; a simulator clock jumped ahead would expire them mid-call.
+    return recoverContent(this.o.db, this.o.client, this.o.corpId, new Date());
   }
 }

@@ -44,7 +44,7 @@ export class HandoverPoller extends LoopWorker {
   }
 
   async runOnce(): Promise<number> {
-    const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings);
+    const drafted = await draftMissedDepartures(this.o.db, this.o.corpId, this.o.settings, this.o.clock.now());
     if (drafted.length) this.o.log.info({ plans: drafted }, 'drafted handovers for departures found by sync');
     await pollHandoverResults(this.o.db, this.o.client, this.o.corpId, this.o.clock, this.o.locale);
     // Always wait the interval: results change on WeCom's clock, not ours.

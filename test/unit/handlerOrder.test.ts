@@ -1,5 +1,6 @@
 import { HandlerRegistry, type EventHandler } from '../../src/events';
 import type { Db } from '../../src/db/connection';
+import { systemClock } from '../../src/lib/clock';
 import { loadConfig } from '../../src/lib/config';
 import { registerEventHandlers } from '../../src/service';
 import type { WeComClient } from '../../src/wecom/client';
@@ -35,7 +36,7 @@ it('a registry handed to a capability registers in its phase, into the one share
 describe("the service's wiring", () => {
   const registry = new HandlerRegistry();
   // Registration only keeps its dependencies; nothing is called here.
-  registerEventHandlers(registry, { db: {} as Db, client: {} as WeComClient, config: loadConfig({ ...process.env }) });
+  registerEventHandlers(registry, { db: {} as Db, client: {} as WeComClient, config: loadConfig({ ...process.env }), clock: systemClock });
 
   it('prepares the welcome message first: a WelcomeCode is valid 20 s', () => {
     const phases = registry.phasesFor('change_external_contact:add_external_contact');

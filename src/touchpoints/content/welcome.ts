@@ -2,6 +2,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { queueTagChange } from '../../archive';
 import { rowsOf, type Db } from '../../db/connection';
 import type { EventHandler, HandlerContext, HandlerRegistry } from '../../events';
+import { systemClock, type Clock } from '../../lib/clock';
 import { errorMessage } from '../../lib/errors';
 import type { ExternalContactEvent } from '../../wecom/callback/events';
 import { errcodeOf, type Attachment, type WeComClient } from '../../wecom/client';
@@ -32,7 +33,8 @@ const SEND_RESERVE_MS = 8_000;
 export interface WelcomeDeps {
   db: Db;
   client: WeComClient;
-  now?: () => Date;
+  /** Code expiry, stale events, the times recorded (the simulator's clock in demo mode); default the system's. */
+  clock?: Clock;
   /** Cap on the customer read (default PROFILE_BUDGET_MS). */
   profileBudgetMs?: number;
 }
@@ -67,7 +69,8 @@ interface WelcomeVars {
  * read from WeCom within a budget that leaves the send its share of the
  * code's 20 s. A failed or late read leaves them to their fallbacks.
  */
-async function welcomeVars(d: WelcomeDeps, corpId: string, e: ExternalContactEvent, template: TemplateRow, now: () => Date): Promise<WelcomeVars> {
+async function welcomeVars(d: WelcomeDeps, corpId: string, e: ExternalContactEvent, template: TemplateRow, clock: Clock): Promise<WelcomeVars> {
+  const now = () => clock.now();
   const vars = await renderVarsFor(d.db, corpId, { externalUserId: e.externalUserId, userId: e.userId });
   const wanted = templateVariables(template).filter((v) => (CUSTOMER_VARIABLES as readonly string[]).includes(v));
   if (wanted.length === 0) return { vars, lookup: 'not_needed' };
@@ -112,7 +115,8 @@ async function usable(db: Db, corpId: string, id: number | null | undefined): Pr
 export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: ExternalContactEvent, channel: ChannelRow | undefined): Promise<WelcomeSendStatus | 'already'> {
   const { db, client } = d;
   const { corpId } = ctx;
-  const now = d.now ?? (() => new Date());
+  const clock = d.clock ?? systemClock;
+  const now = () => clock.now();
   const code = e.welcomeCode!;
   const [earlier] = await db.select({ status: welcomeSends.status }).from(welcomeSends)
     .where(and(eq(welcomeSends.corpId, corpId), eq(welcomeSends.welcomeCode, code)));
@@ -137,7 +141,7 @@ export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: Extern
     return 'expired';
   }
 
-  const { vars, lookup, lookupError } = await welcomeVars(d, corpId, e, template, now);
+  const { vars, lookup, lookupError } = await welcomeVars(d, corpId, e, template, clock);
   const rendered = renderTemplate(template, vars);
   // What each variable became, on every row that rendered: auditable after the fact.
   const audit = {

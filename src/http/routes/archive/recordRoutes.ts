@@ -5,6 +5,7 @@ import {
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
 import type { Config } from '../../../lib/config';
+import type { Clock } from '../../../lib/clock';
 import { notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
 import type { ApiRouter } from '../../apiRouter';
@@ -17,6 +18,8 @@ import {
 export interface ArchiveRecordRoutesDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   client: WeComClient;
   config: Config;
 }
@@ -55,7 +58,7 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   api.route({
     method: 'post', path: '/api/fields/:id/archive', tags: ['archive'], summary: 'Archive a field: its values are kept but can no longer be set',
     params: IdParams, response: FieldView,
-    handler: async ({ params }) => presentField(await archiveField(d.db, d.corpId, params.id, new Date())),
+    handler: async ({ params }) => presentField(await archiveField(d.db, d.corpId, params.id, d.clock.now())),
   });
   api.route({
     method: 'put', path: '/api/contacts/:externalUserId/fields', tags: ['archive'],
@@ -111,7 +114,7 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
     method: 'post', path: '/api/complaints/:id/resolve', tags: ['archive'], summary: 'Resolve an open complaint (answers the time it took)',
     params: IdParams, body: ResolveComplaint, response: ComplaintView,
     async handler({ params, body, actor }) {
-      return presentComplaint(await resolveComplaint(d.db, d.corpId, params.id, { resolution: body.resolution, resolvedBy: actor.id, now: new Date() }));
+      return presentComplaint(await resolveComplaint(d.db, d.corpId, params.id, { resolution: body.resolution, resolvedBy: actor.id, now: d.clock.now() }));
     },
   });
   api.route({

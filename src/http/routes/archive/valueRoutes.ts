@@ -5,6 +5,7 @@ import {
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
 import type { Config } from '../../../lib/config';
+import type { Clock } from '../../../lib/clock';
 import { AppError, notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
 import type { Actor, ApiRouter } from '../../apiRouter';
@@ -16,6 +17,8 @@ import {
 export interface ArchiveValueRoutesDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   client: WeComClient;
   config: Config;
 }
@@ -37,7 +40,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     response: RecomputeView,
     async handler({ actor }) {
       mayManage(actor);
-      return recomputeArchive(d.db, d.corpId, new Date());
+      return recomputeArchive(d.db, d.corpId, d.clock.now());
     },
   });
 
@@ -49,7 +52,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
       if (!s) throw notFound(`scores of ${params.externalUserId}`);
       const st = await stageOf(d.db, d.corpId, params.externalUserId);
       return {
-        externalUserId: s.externalUserId, recencyDays: recencyDays(s, new Date()), lastOrderAt: s.lastOrderAt?.toISOString() ?? null, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
+        externalUserId: s.externalUserId, recencyDays: recencyDays(s, d.clock.now()), lastOrderAt: s.lastOrderAt?.toISOString() ?? null, frequency: s.frequency, monetary: s.monetary, r: s.r, f: s.f, m: s.m,
         tier: s.tier, changedAt: s.changedAt.toISOString(), stage: st?.stage ?? null, stageSince: st?.since.toISOString() ?? null,
       };
     },
@@ -99,7 +102,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     params: WarningParams, body: ResolveWarningBody, response: ResolvedWarning,
     async handler({ params, body, actor }) {
       const done = await resolveWarning(d.db, d.corpId, params.id, {
-        by: actor.id, resolution: body.resolution ?? null, now: new Date(), onlyUserId: isManager(actor) ? undefined : actor.id,
+        by: actor.id, resolution: body.resolution ?? null, now: d.clock.now(), onlyUserId: isManager(actor) ? undefined : actor.id,
       });
       if (!done) throw notFound(`warning ${params.id}`);
       return { ...done, resolvedAt: done.resolvedAt.toISOString() };

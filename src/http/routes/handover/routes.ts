@@ -2,6 +2,7 @@ import type { Db } from '../../../db/connection';
 import {
   cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, setTakeovers, syncUnassigned, unassignedOf, type PlanInput,
 } from '../../../handover';
+import type { Clock } from '../../../lib/clock';
 import { AppError, notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
 import type { Actor, ApiRouter } from '../../apiRouter';
@@ -14,6 +15,8 @@ import {
 export interface HandoverRouteDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   client: WeComClient;
   customerCap: number;
   /** Wakes the sender after a confirm. */
@@ -33,7 +36,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     return presentPlan(v);
   };
   const draft = (actor: string, input: PlanInput) =>
-    d.db.transaction((tx) => planHandover(tx, input, { corpId: d.corpId, actor, now: new Date(), customerCap: d.customerCap }));
+    d.db.transaction((tx) => planHandover(tx, input, { corpId: d.corpId, actor, now: d.clock.now(), customerCap: d.customerCap }));
 
   api.route({
     method: 'post', path: '/api/handovers', status: 201, tags: ['handover'],
@@ -56,7 +59,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     async handler({ params, body, actor }) {
       const who = mayManage(actor);
       await d.db.transaction((tx) => setTakeovers(tx, params.id, { takeoverUserIds: body.takeovers, rule: body.rule }, {
-        corpId: d.corpId, actor: who, now: new Date(), customerCap: d.customerCap,
+        corpId: d.corpId, actor: who, now: d.clock.now(), customerCap: d.customerCap,
       }));
       return view(params.id);
     },
@@ -67,7 +70,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     params: PlanIdParams, response: HandoverView,
     async handler({ params, actor }) {
       const who = mayManage(actor);
-      await d.db.transaction((tx) => confirmHandover(tx, d.corpId, params.id, who, new Date()));
+      await d.db.transaction((tx) => confirmHandover(tx, d.corpId, params.id, who, d.clock.now()));
       d.onConfirmed();
       return view(params.id);
     },
@@ -79,7 +82,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     params: PlanIdParams, response: HandoverView,
     async handler({ params, actor }) {
       const who = mayManage(actor);
-      await d.db.transaction((tx) => cancelHandover(tx, d.corpId, params.id, who, new Date()));
+      await d.db.transaction((tx) => cancelHandover(tx, d.corpId, params.id, who, d.clock.now()));
       return view(params.id);
     },
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../../../db/connection';
+import type { Clock } from '../../../lib/clock';
 import { AppError, notFound } from '../../../lib/errors';
 import type { Config } from '../../../lib/config';
 import {
@@ -14,6 +15,8 @@ import {
 export interface SegmentRoutesDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   client: WeComClient;
   config: Config;
 }
@@ -37,7 +40,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     summary: 'How many customers a rule matches now, with a sample (400 invalid_rule names the bad path, e.g. an unknown custom field)',
     body: PreviewBody, response: PreviewView,
     handler: ({ body }) =>
-      previewSegment(d.db, d.corpId, body.rule, new Date(), body.sampleSize, { includeDisconnected: body.includeDisconnected }),
+      previewSegment(d.db, d.corpId, body.rule, d.clock.now(), body.sampleSize, { includeDisconnected: body.includeDisconnected }),
   });
 
   api.route({
@@ -45,7 +48,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     body: CreateSegment, response: SegmentView,
     async handler({ body, actor }) {
       const who = mayManage(actor);
-      return presentSegment(await createSegment(d.db, d.corpId, body, who, new Date()));
+      return presentSegment(await createSegment(d.db, d.corpId, body, who, d.clock.now()));
     },
   });
 
@@ -64,7 +67,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     params: SegmentIdParams, body: UpdateSegment, response: SegmentView,
     async handler({ params, body, actor }) {
       mayManage(actor);
-      return presentSegment(await updateSegment(d.db, d.corpId, params.id, body, new Date()));
+      return presentSegment(await updateSegment(d.db, d.corpId, params.id, body, d.clock.now()));
     },
   });
 
@@ -84,7 +87,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     params: SegmentIdParams, response: SegmentView,
     async handler({ params, actor }) {
       mayManage(actor);
-      return presentSegment(await materialiseSegment(d.db, d.corpId, params.id, new Date()));
+      return presentSegment(await materialiseSegment(d.db, d.corpId, params.id, d.clock.now()));
     },
   });
 

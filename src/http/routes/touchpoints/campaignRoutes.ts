@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../../../db/connection';
+import type { Clock } from '../../../lib/clock';
 import { AppError, notFound } from '../../../lib/errors';
 import {
   campaignStats, cancelCampaign, createCampaign, deleteCampaign, getCampaign, listCampaigns, listDeliveries, listRuns, pauseCampaign,
@@ -15,8 +16,9 @@ import {
 export interface CampaignRouteDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   settings: CampaignSettings;
-  now?: () => Date;
   /** A campaign was scheduled or resumed: run the scheduler now rather than at the next minute. */
   onActivated?(): void;
 }
@@ -35,7 +37,7 @@ function toSchedule(s: z.infer<typeof ScheduleInput> | null | undefined): Schedu
 
 /** Campaigns: CRUD, schedule, pause/resume/cancel, preview, runs, deliveries, stats. */
 export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
-  const now = d.now ?? (() => new Date());
+  const now = () => d.clock.now();
   const load = async (id: number) => {
     const c = await getCampaign(d.db, d.corpId, id);
     if (!c) throw notFound(`campaign ${id}`);

@@ -1,4 +1,5 @@
 import type { Db } from '../../../db/connection';
+import type { Clock } from '../../../lib/clock';
 import { AppError, notFound } from '../../../lib/errors';
 import {
   archiveTemplate, channelStats, createChannel, createTemplate, deleteChannel, getChannel, getMedia, getTemplate, getWelcomeSettings,
@@ -17,6 +18,8 @@ import {
 export interface ContentRouteDeps {
   db: Db;
   corpId: string;
+  /** The time the service decides by (the simulator's in demo mode). */
+  clock: Clock;
   client: WeComClient;
 }
 
@@ -159,7 +162,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'get', path: '/api/channels/:id/stats', tags: ['touchpoints'],
     summary: 'Adds, removals and 30-day retention of customers who came through the channel; welcome outcomes',
     params: IdParams, response: ChannelStatsView,
-    handler: ({ params }) => channelStats(d.db, d.corpId, params.id, new Date()),
+    handler: ({ params }) => channelStats(d.db, d.corpId, params.id, d.clock.now()),
   });
 
   // ---------------------------------------------------------------- welcome
