@@ -247,5 +247,9 @@ export const tagChanges = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     doneAt: ts('done_at'),
   },
-  (t) => [index('tag_changes_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`)],
+  (t) => [
+    index('tag_changes_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('tag_changes_dead').on(t.corpId).where(sql`status = 'dead'`),
+  ],
 );

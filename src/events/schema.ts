@@ -39,6 +39,8 @@ export const inboundEvents = pgTable(
     // Matches the claim query: pending rows of one corp, by priority then age.
     index('inbound_events_claim').on(t.corpId, t.priority.desc(), t.availableAt).where(sql`status = 'pending'`),
     index('inbound_events_recent').on(t.corpId, t.id.desc()),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('inbound_events_dead').on(t.corpId).where(sql`status = 'dead'`),
   ],
 );
 

@@ -76,6 +76,8 @@ export const handoverItems = pgTable(
     index('handover_items_plan').on(t.corpId, t.planId, t.id),
     // The sender's claim: pending items by batch key.
     index('handover_items_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('handover_items_dead').on(t.corpId).where(sql`status = 'dead'`),
     index('handover_items_waiting').on(t.corpId, t.fromUserId, t.toUserId).where(sql`status = 'waiting'`),
     // "Is this customer in another transfer right now?" before each claim.
     index('handover_items_waiting_target').on(t.corpId, t.targetId).where(sql`status = 'waiting'`),

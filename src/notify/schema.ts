@@ -32,5 +32,7 @@ export const appMessages = pgTable(
   (t) => [
     uniqueIndex('app_messages_source').on(t.corpId, t.sourceKey),
     index('app_messages_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('app_messages_dead').on(t.corpId).where(sql`status = 'dead'`),
   ],
 );

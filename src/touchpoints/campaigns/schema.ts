@@ -92,6 +92,8 @@ export const campaignRuns = pgTable(
     uniqueIndex('campaign_runs_occurrence').on(t.campaignId, t.scheduledAt),
     index('campaign_runs_campaign').on(t.corpId, t.campaignId, t.scheduledAt),
     index('campaign_runs_claim').on(t.corpId, t.availableAt).where(sql`status = 'pending'`),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('campaign_runs_dead').on(t.corpId).where(sql`status = 'dead'`),
   ],
 );
 
@@ -155,6 +157,8 @@ export const campaignBatches = pgTable(
     index('campaign_batches_run').on(t.corpId, t.runId),
     // Dispatcher (pending/sending) and poller (waiting) claims.
     index('campaign_batches_claim').on(t.corpId, t.availableAt).where(sql`status in ('pending', 'sending', 'waiting')`),
+    // Parked rows, counted by the queue's stats() on every /metrics scrape.
+    index('campaign_batches_dead').on(t.corpId).where(sql`status = 'dead'`),
     // One WeCom task, one batch: a msgid answered twice is refused, not silently shared (recordAccepted).
     uniqueIndex('campaign_batches_msgid').on(t.corpId, t.msgid).where(sql`msgid is not null`),
   ],
