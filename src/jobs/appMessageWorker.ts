@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { corpScope } from '../db/scope';
 import { appMessages } from '../notify';
 import { errcodeOf } from '../wecom/client';
@@ -26,7 +26,7 @@ export class AppMessageWorker extends LoopWorker {
     const scope = corpScope(this.o.corpId);
     const ids = (await appMessageQueue.claim(db, scope, { owner: this.id, limit: 10, leaseSeconds: 60 })).map((r) => r.id);
     for (const id of ids) {
-      const [m] = await db.select().from(appMessages).where(eq(appMessages.id, id));
+      const [m] = await db.select().from(appMessages).where(and(eq(appMessages.corpId, scope.corpId), eq(appMessages.id, id)));
       if (!m) continue;
       try {
         const res = await client.messages.sendAppMessage({

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { corpScope, type Scope } from '../db/scope';
 import { inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
@@ -55,7 +55,7 @@ export class EventWorker extends LoopWorker {
         break;
       }
       const started = performance.now();
-      const [row] = await db.select().from(inboundEvents).where(eq(inboundEvents.id, id));
+      const [row] = await db.select().from(inboundEvents).where(and(eq(inboundEvents.corpId, this.o.corpId), eq(inboundEvents.id, id)));
       if (row) await this.process(row);
       if (this.o.giveWay) await this.o.giveWay(performance.now() - started);
     }

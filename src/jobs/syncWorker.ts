@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { corpScope } from '../db/scope';
 import { LeaseLost, runFullSync, SyncPaused, syncJobs } from '../ledger';
@@ -44,7 +44,7 @@ export class SyncWorker extends LoopWorker {
       await db.transaction(async (tx) => {
         if (!(await syncQueue.settle(tx, scope, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
       });
-      const [job] = await db.select({ counts: syncJobs.counts }).from(syncJobs).where(eq(syncJobs.id, id));
+      const [job] = await db.select({ counts: syncJobs.counts }).from(syncJobs).where(and(eq(syncJobs.corpId, scope.corpId), eq(syncJobs.id, id)));
       log.info({ counts: job?.counts }, 'full sync finished');
     } catch (err) {
       if (err instanceof SyncPaused) {

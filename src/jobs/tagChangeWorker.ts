@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { tagChanges } from '../archive';
 import { corpScope } from '../db/scope';
 import { applyMarkedTags } from '../ledger';
@@ -26,7 +26,7 @@ export class TagChangeWorker extends LoopWorker {
     const scope = corpScope(corpId);
     const ids = (await tagChangeQueue.claim(db, scope, { owner: this.id, limit: 20, leaseSeconds: 60 })).map((r) => r.id);
     for (const id of ids) {
-      const [c] = await db.select().from(tagChanges).where(eq(tagChanges.id, id));
+      const [c] = await db.select().from(tagChanges).where(and(eq(tagChanges.corpId, corpId), eq(tagChanges.id, id)));
       if (!c) continue;
       try {
         if (c.addTagIds.length || c.removeTagIds.length) {
