@@ -138,8 +138,8 @@ const statusLiteral = (s: string): SQL => {
 };
 const statusList = (statuses: readonly string[]) => sql.join(statuses.map(statusLiteral), sql`, `);
 const idList = (ids: number[]) => sql`${sql.param(ids)}::bigint[]`;
-/** Free to claim: never leased, or the lease ran out (leases are on the database's clock). */
-const LEASE_FREE = sql`(locked_until is null or locked_until < now())`;
+/** Free to claim (for statements that move rows nobody holds, e.g. a deferral): never leased, or the lease ran out (leases are on the database's clock). */
+export const LEASE_FREE = sql`(locked_until is null or locked_until < now())`;
 
 /** One queue of work rows in `table`; every statement is scoped to the caller's corp and checks the lease's owner. */
 export function workQueue(o: WorkQueueOptions): WorkQueue {

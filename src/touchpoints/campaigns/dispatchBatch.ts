@@ -3,7 +3,7 @@ import { textArray } from '../../db/bulk';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { corpScope } from '../../db/scope';
 import { sqlTime } from '../../db/time';
-import { workQueue } from '../../db/workRow';
+import { LEASE_FREE, workQueue } from '../../db/workRow';
 import { displayNames } from '../../ledger';
 import { AppError, errorMessage } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -85,7 +85,7 @@ async function deferBatches(db: Db, corpId: string, until: Date): Promise<void> 
     update campaign_batches set available_at = ${until.toISOString()}::timestamptz,
       deferred_until = case when status = 'pending' then ${until.toISOString()}::timestamptz else deferred_until end
     where corp_id = ${corpId} and status in ('pending', 'sending') and available_at < ${until.toISOString()}::timestamptz
-      and (locked_until is null or locked_until < now())`);
+      and ${LEASE_FREE}`);
 }
 
 async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Promise<Claimed | undefined> {
