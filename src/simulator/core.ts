@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../lib/logger';
 import type { CallbackDispatcher, Delivery, DeliveryMode } from './callbacks/dispatcher';
 import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
 import type { Rng } from './random';
