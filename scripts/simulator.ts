@@ -10,7 +10,7 @@
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, DEMO_SEED, DEMO_SIMULATOR_PORT, type SeedCounts, startWorldStream,
-} from '../src/wecom/simulator';
+} from '../src/simulator';
 
 const env = process.env;
 const int = (name: string, fallback?: number): number | undefined => {

@@ -28,7 +28,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
 import { createLogger } from '../../src/lib/logger';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 import { freshServerDatabase } from './benchDatabase';
 import type { LoadJob, LoadResult } from './callbackLoad';
 import { stageBreakdown } from './callbackStages';

@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { recomputeScores, recomputeStages, SCORES_WORK_MEM } from '../../src/archive';
-import { rowsOf, type Db } from '../../src/db/connection';
+import type { Db } from '../../src/db/connection';
 import { parseRule, previewSegment } from '../../src/segments';
 import { benchDatabase } from './benchDatabase';
 import { formatLoopDelay, watchLoopDelay } from './loopDelay';

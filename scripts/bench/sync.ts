@@ -14,7 +14,7 @@ import { createLogger } from '../../src/lib/logger';
 import { benchDatabase } from './benchDatabase';
 import { formatLoopDelay, watchLoopDelay } from './loopDelay';
 import { createWeComClient } from '../../src/wecom/client';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const counts = { employees: int('BENCH_EMPLOYEES', 200), customers: int('BENCH_CUSTOMERS', 100_000), groups: int('BENCH_GROUPS', 1000), departments: 20, tagGroups: 6, tags: 40 };

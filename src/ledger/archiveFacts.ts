@@ -1,6 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
+import { isoMicros, keysetCondition, type KeysetBefore } from '../db/keyset';
 import type { RelationHistoryEntry } from './queries';
 
 /** What the ledger knows that the customer archive needs; archive never reads ledger tables itself. */
@@ -23,35 +24,11 @@ export async function contactNames(ex: Executor, corpId: string, externalUserIds
   return new Map(rows.map((r) => [r.external_user_id, r.name]));
 }
 
-/**
- * A keyset bound on (at, id) for merged timelines: rows strictly before `at`,
- * plus rows exactly at `at` — all of them, none, or those with id below a number
- * (the caller decides by how its own sources order against this one).
- * `at` is an ISO timestamp with microseconds, as `atText` of the rows returns it.
- */
-export interface KeysetBefore {
-  at: string;
-  tie: 'all' | 'none' | number;
-}
-
 /** A relation history entry as the timeline pages it: the time as exact text (for keyset cursors) instead of a Date. */
 export type RelationHistoryItem = Omit<RelationHistoryEntry, 'at'> & {
   /** ISO with microseconds (exact, for keyset cursors). */
   atText: string;
 };
-
-/** The SQL text of a timestamptz column as ISO-8601 UTC with microseconds. */
-export const isoMicros = (col: SQL) =>
-  sql`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-/** The keyset condition of `KeysetBefore` over an `at` and an `id` column. */
-export function keysetCondition(at: SQL, id: SQL, b: KeysetBefore | undefined) {
-  if (!b) return sql`true`;
-  const t = sql`${b.at}::timestamptz`;
-  if (b.tie === 'all') return sql`${at} <= ${t}`;
-  if (b.tie === 'none') return sql`${at} < ${t}`;
-  return sql`(${at} < ${t} or (${at} = ${t} and ${id} < ${b.tie}))`;
-}
 
 /** A customer's relation history (every rep, every cause), newest first, keyset-paginated. */
 export async function relationHistoryPage(

@@ -35,7 +35,6 @@ interface Position {
 }
 
 type Counts = Record<string, number>;
-type Job = typeof syncJobs.$inferSelect;
 
 export class LeaseLost extends Error {
   constructor() {

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { jsonRows, textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
-import { externalContacts, relationHistory, relations, relationTags, type RelationStatus } from '../schema';
+import { relationHistory, relations, relationTags, type RelationStatus } from '../schema';
 
 /** Why the ledger changed: every history row names one. */
 export interface Cause {

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/connection';
 import { responsesAfter, type TouchEffect } from '../../archive';
-import { isoMicros, keysetCondition, recipientNameSql, type KeysetBefore } from '../../ledger';
+import { isoMicros, keysetCondition, type KeysetBefore } from '../../db/keyset';
+import { recipientNameSql } from '../../ledger';
 import type { CampaignSettings } from './settings';
 import { campaignRuns, type DeliveryStatus } from './schema';
 
@@ -144,8 +145,7 @@ export interface TouchpointItem {
 
 /**
  * Pushes a customer received (WeCom reported them sent), newest first,
- * keyset-paginated like the ledger's history: one source of the archive's
- * timeline.
+ * keyset-paginated: one source of the customer timeline (src/views/timeline.ts).
  */
 export async function touchpointsOf(ex: Executor, corpId: string, externalUserId: string, opts: { before?: KeysetBefore; limit: number }): Promise<TouchpointItem[]> {
   const rows = rowsOf<{ id: string; sender: string; at_text: string; kind: string; campaign_id: string; run_id: string; name: string }>(await ex.execute(sql`

@@ -1,11 +1,12 @@
 import {
   addFollowUp, archiveField, assertCustomer, defineField, fieldValuesOf, getComplaint, importOrders, listComplaints, listFields,
-  listFollowUps, openComplaint, resolveComplaint, setFieldValues, timelineOf, timeToResolveSeconds,
+  listFollowUps, openComplaint, resolveComplaint, setFieldValues, timeToResolveSeconds,
   type ComplaintRow, type FieldRow, type FieldValue, type FollowUpRow,
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
 import type { Config } from '../../../lib/config';
 import { notFound } from '../../../lib/errors';
+import { timelineOf } from '../../../views/timeline';
 import type { WeComClient } from '../../../wecom/client';
 import type { ApiRouter } from '../../apiRouter';
 import {
