@@ -1,7 +1,15 @@
 import { asc, desc, sql, type Column, type SQL } from 'drizzle-orm';
 import { tagGroups, tags } from '../schema';
 
-/** What every read of the ledger shares: paging, text search, grouping of child rows. */
+/**
+ * The ledger's read side. Every function takes an executor and the corp id
+ * and scopes every table it touches by corp_id. Rows are plain and typed;
+ * shaping for the wire (and leaving out what must not leave) is the
+ * presenters' job, but these selects already list their columns, so
+ * remark_mobiles is never even read.
+ */
+
+/* What every read of the ledger shares: paging, text search, grouping of child rows. */
 
 /** A page of a keyset-paginated list: `hasMore` says whether a next page exists. */
 export interface Page<T> {

@@ -4,14 +4,6 @@ import { rowsOf, type Executor } from '../../db/connection';
 import { employees, relations } from '../schema';
 import { count, ilikeContains } from './common';
 
-/**
- * The ledger's read side. Every function takes an executor and the corp id
- * and scopes every table it touches by corp_id. Rows are plain and typed;
- * shaping for the wire (and leaving out what must not leave) is the
- * presenters' job, but these selects already list their columns, so
- * remark_mobiles is never even read.
- */
-
 export interface EmployeeFilter {
   status?: string;
   department?: number;
