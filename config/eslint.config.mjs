@@ -47,6 +47,12 @@ const zones = [
     message: 'src/db imports only src/lib.',
   },
   {
+    target: 'src/policy',
+    from: 'src',
+    except: ['./policy', './lib'],
+    message: 'src/policy (who may do what) imports only src/lib: http, jobs and capabilities ask it, it asks nobody.',
+  },
+  {
     target: 'src/wecom',
     from: 'src',
     except: ['./wecom', './db', './lib'],

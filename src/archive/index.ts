@@ -15,4 +15,4 @@ export { recomputeStages, stageFunnel, stageOf, getStageRules, setStageRules, St
 export { raiseWarnings, sendWarningDigests, listWarnings, resolveWarning, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
 export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, queueTagChange, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
 export { recomputeArchive, type RecomputeSummary } from './recompute';
-export { lastInteractionSql, responsesAfter, type TouchEffect } from './touchpointFacts';
+export { lastInteractionSql, responsesAfter, type TouchEffect } from './touchEffects';

@@ -334,3 +334,15 @@ export async function appendRelationHistory(ex: Executor, rows: Array<typeof rel
     from jsonb_to_recordset(${jsonRows(json)}) as x(corp_id text, relation_id bigint, user_id text, external_user_id text, change text,
       from_status text, to_status text, cause text, event_id bigint, sync_job_id bigint, detail jsonb)`);
 }
+
+export interface CustomerTransfer { fromUserId: string; toUserId: string; externalUserId: string; kind: 'onjob' | 'resigned'; planId: number }
+
+/** Completed customer transfers: each old relation ends as transferred, the takeover's is live — both in history. */
+export async function recordCustomerTransfers(ex: Executor, corpId: string, transfers: CustomerTransfer[]): Promise<void> {
+  if (transfers.length === 0) return;
+  const cause: Cause = { cause: 'handover' };
+  await endRelations(ex, corpId, transfers.map((t) => ({
+    userId: t.fromUserId, externalUserId: t.externalUserId, detail: { kind: t.kind, planId: t.planId, to: t.toUserId },
+  })), 'transferred', cause);
+  await applyRelations(ex, corpId, transfers.map((t) => ({ userId: t.toUserId, externalUserId: t.externalUserId })), cause);
+}

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { claimRows, failRow } from '../../db/workRow';
 import { errorMessage, notFound } from '../../lib/errors';
-import { recipientNameSql } from '../../ledger';
+import { ledgerSql } from '../../ledger';
 import { analyzeIfStale, capsAt, classifiedSql, resolveAudience } from './audience';
 import { settleRunsOf } from './campaigns';
 import { quietUntil } from './schedule';
@@ -144,7 +144,7 @@ export async function previewCampaign(ex: Executor, corpId: string, c: { kind: '
       (select count(*)::int from per_sender) as senders,
       (select coalesce(sum(ceil(n::numeric / ${audience.batchSize}::int)), 0)::int from per_sender) as calls,
       (select json_agg(json_build_object('recipientId', recipient_id, 'sender', sender, 'reason', reason,
-                                         'name', ${recipientNameSql(corpId, sql.raw('ranked.recipient_id'))})
+                                         'name', ${ledgerSql.recipientName(corpId, sql.raw('ranked.recipient_id'))})
                        order by reason nulls last, recipient_id)
        from ranked where k <= ${perReason}::int) as sample`));
   return {
