@@ -4,13 +4,16 @@
  * Env: SIM_PORT (4010), SIM_HOST (127.0.0.1), SIM_SEED, SIM_CALLBACK_URL,
  * SIM_EMPLOYEES / SIM_CUSTOMERS / SIM_GROUPS / SIM_DEPARTMENTS (world size),
  * SIM_STREAM_MS (a live stream of world events every N ms; 0/unset = off),
+ * SIM_STATE_FILE (restore the world from this file when it exists, and keep it saved there),
  * WECOM_CORP_ID, WECOM_CALLBACK_TOKEN, WECOM_CALLBACK_AES_KEY, WECOM_CONTACT_SECRET,
  * WECOM_AGENT_SECRET, WECOM_AGENT_ID (demo defaults otherwise).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, DEMO_SEED, DEMO_SIMULATOR_PORT, type SeedCounts, startWorldStream,
-} from '../src/wecom/simulator';
+} from '../src/simulator';
 
 const env = process.env;
 const int = (name: string, fallback?: number): number | undefined => {
@@ -31,7 +34,10 @@ async function main(): Promise<void> {
     if (n !== undefined) counts[key] = n;
   }
   const started = Date.now();
+  const stateFile = env.SIM_STATE_FILE ? path.resolve(env.SIM_STATE_FILE) : undefined;
+  const restoring = stateFile !== undefined && fs.existsSync(stateFile);
   const sim = createSimulator({
+    ...(stateFile ? { restoreFrom: stateFile } : {}),
     corpId: env.WECOM_CORP_ID || DEMO_CORP_ID,
     agentId: int('WECOM_AGENT_ID', DEMO_AGENT_ID)!,
     secrets: { contact: env.WECOM_CONTACT_SECRET || DEMO_CONTACT_SECRET, agent: env.WECOM_AGENT_SECRET || DEMO_AGENT_SECRET },
@@ -46,14 +52,16 @@ async function main(): Promise<void> {
     counts,
   });
   const seededMs = Date.now() - started;
+  if (stateFile) sim.persistTo(stateFile, { debounceMs: 1000 });
   const { url } = await sim.listen(int('SIM_PORT', DEMO_SIMULATOR_PORT), env.SIM_HOST || '127.0.0.1');
   const s = sim.world.summary();
   process.stdout.write([
-    `WeCom simulator listening on ${url} (seeded in ${seededMs} ms)`,
+    `WeCom simulator listening on ${url} (${restoring ? 'restored from its world file' : 'seeded'} in ${seededMs} ms)`,
     `  API base:      ${url}   (WECOM_API_BASE)`,
     `  corp id:       ${sim.corpId}`,
     `  callback url:  ${env.SIM_CALLBACK_URL || '(none; POST /__sim/callback-url {"url": …})'}`,
     `  world:         ${s.employees} employees, ${s.departments} departments, ${s.customers} customers, ${s.relations} relations (${s.sharedCustomers} shared), ${s.groups} groups, ${s.tagGroups} tag groups / ${s.tags} tags`,
+    `  world file:    ${stateFile ?? '(none: the world is lost on exit; set SIM_STATE_FILE to keep it)'}`,
     `  control:       ${url}/__sim/state  ${url}/__sim/routes`,
     '',
   ].join('\n'));

@@ -5,7 +5,10 @@ import type { Clock } from './lib/clock';
 import type { DemoCredentials, Env } from './lib/config';
 import type { Logger } from './lib/logger';
 import type { Service } from './service';
-import { createSimulator, DEMO_AGENT_ID, DEMO_CORP_ID, DEMO_SEED, startWorldStream, type Simulator } from './wecom/simulator';
+import { createSimulator, DEMO_AGENT_ID, DEMO_CORP_ID, DEMO_SEED, startWorldStream, type Simulator } from './simulator';
+
+// Demo mode is the service's one way to the simulator; main reports a bad state file through it.
+export { SimStateFileError } from './simulator';
 
 /** The demo world: about 30 reps, 3,000 customers, 60 groups, 20 tags. */
 const DEMO_COUNTS = { employees: 30, departments: 5, customers: 3000, groups: 60, tagGroups: 4, tags: 20 };

@@ -1,8 +1,7 @@
-import { demoCredentials, resetDemoData, startDemoSimulator, DEMO_SECRETS_FILE, type Demo } from './demo';
+import { demoCredentials, resetDemoData, startDemoSimulator, DEMO_SECRETS_FILE, SimStateFileError, type Demo } from './demo';
 import { ConfigError, loadConfig } from './lib/config';
 import { logger } from './lib/logger';
 import { startService } from './service';
-import { SimStateFileError } from './wecom/simulator';
 
 async function main(): Promise<void> {
   const log = logger.child({ category: 'main' });

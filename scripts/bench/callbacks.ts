@@ -28,7 +28,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
 import { createLogger } from '../../src/lib/logger';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 import { freshServerDatabase } from './benchDatabase';
 import type { LoadJob, LoadResult } from './callbackLoad';
 import { stageBreakdown } from './callbackStages';
@@ -39,6 +39,8 @@ const CONNECTIONS = int('BENCH_CONNECTIONS', 50);
 const RATE = int('BENCH_RATE', 500);
 const RATE_SECONDS = 5;
 const POOL = int('BENCH_POOL', 50_000);
+// How long to watch the worker drain the backlog after the loads (it is bound by WeCom's 10,000/min externalcontact/get).
+const DRAIN_MS = int('BENCH_DRAIN_SECONDS', 60) * 1000;
 
 const corpId = 'wwbench00000callbacks';
 const token = 'benchcallbacktoken';
@@ -102,6 +104,9 @@ interface Row {
   /** Events the worker finished during the closed loop, and how long the backlog took to drain after the loads. */
   processedInLoop: number;
   drainSeconds: number;
+  leftPending: number;
+  /** Callbacks of the load the kill -9 cut into that got no `success` (retried after the restart). */
+  killedUnanswered: number;
   sent: number;
   retried: number;
   lost: number;
@@ -117,13 +122,14 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
   refChild.send({ type: 'stop' });
   await new Promise((r) => refChild.once('exit', r));
 
-  const svc = child('callbackService.ts', {
+  const svcEnv = {
     PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ADMIN_TOKEN: 'bench-admin-token',
     WECOM_CORP_ID: corpId, WECOM_CALLBACK_TOKEN: token, WECOM_CALLBACK_AES_KEY: aesKey,
     WECOM_API_BASE: simUrl, WECOM_CONTACT_SECRET: secrets.contact, WECOM_AGENT_SECRET: secrets.agent, WECOM_AGENT_ID: '1000002',
     CAMPAIGN_QUIET_HOURS: '', ...env,
-  });
-  const { url } = await nextMessage<{ url: string }>(svc, 'ready');
+  };
+  let svc = child('callbackService.ts', svcEnv);
+  let { url } = await nextMessage<{ url: string }>(svc, 'ready');
   const warm = await load(poolFile, { mode: 'max', url, seconds: 1, connections: CONNECTIONS, start: 0 });
   const before = await count(svc);
   const ours = await load(poolFile, { mode: 'max', url, seconds: SECONDS, connections: CONNECTIONS, start: warm.next });
@@ -133,18 +139,28 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
   const loopP99 = await eventLoopP99(url);
   const rate = await load(poolFile, { mode: 'rate', url, seconds: RATE_SECONDS, connections: CONNECTIONS, rate: RATE, start: paced.next });
 
+  const batch = await meanBatch(url);
+  // kill -9 in the middle of a steady load, then a restart on the same database: what was answered `success`
+  // before the kill must be there, and what was not is retried below, as WeCom would.
+  const crashLoad = load(poolFile, { mode: 'paced', url, seconds: RATE_SECONDS, connections: CONNECTIONS, rate: RATE, start: rate.next });
+  await new Promise((r) => setTimeout(r, (RATE_SECONDS * 1000) / 2));
+  svc.kill('SIGKILL');
+  const crashed = await crashLoad;
+  await new Promise((r) => (svc.exitCode !== null || svc.signalCode !== null ? r(undefined) : svc.once('exit', r)));
+  svc = child('callbackService.ts', svcEnv);
+  ({ url } = await nextMessage<{ url: string }>(svc, 'ready'));
+
   // WeCom retries what it got no `success` for: so do we, then every sent callback must be stored once.
-  const unanswered = [warm, ours, paced, rate].flatMap((r) => r.unanswered);
+  const unanswered = [warm, ours, paced, rate, crashed].flatMap((r) => r.unanswered);
   let lost = 0;
   for (const i of unanswered) {
     const tab = pool[i]!.indexOf('\t');
     const res = await fetch(`${url}/wecom/callback?${pool[i]!.slice(0, tab)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: pool[i]!.slice(tab + 1) });
     if ((await res.text()) !== 'success') lost++;
   }
-  const batch = await meanBatch(url);
   const drainStarted = Date.now();
   let counts = await count(svc);
-  while (counts.done + counts.dead < counts.rows && Date.now() - drainStarted < 300_000) {
+  while (counts.done + counts.dead < counts.rows && Date.now() - drainStarted < DRAIN_MS) {
     await new Promise((r) => setTimeout(r, 200));
     counts = await count(svc);
   }
@@ -152,8 +168,28 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
   const { rows, keys } = counts;
   svc.send({ type: 'stop' });
   await nextMessage(svc, 'stopped').catch(() => undefined);
-  const sent = rate.next;
-  return { label, ref, ours, paced, rate, loopP99, batch, processedInLoop, drainSeconds, stored: rows, sent, retried: unanswered.length, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+  const sent = crashed.next;
+  const killedUnanswered = crashed.unanswered.length;
+  return { label, ref, ours, paced, rate, loopP99, batch, processedInLoop, drainSeconds, leftPending: counts.rows - counts.done - counts.dead, stored: rows, sent, retried: unanswered.length, killedUnanswered, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+}
+
+/** Distinct signed callbacks: a real relation each (the worker's externalcontact/get finds it), CreateTime apart. */
+function signedPool(relations: readonly { userid: string; external_userid: string }[]): string[] {
+  const now = Math.floor(Date.now() / 1000);
+  const pool: string[] = [];
+  for (let i = 0; i < POOL; i++) {
+    const r = relations[i % relations.length]!;
+    const xml = `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>` +
+      `<CreateTime>${now - POOL + i}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+      `<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType>` +
+      `<UserID><![CDATA[${r.userid}]]></UserID><ExternalUserID><![CDATA[${r.external_userid}]]></ExternalUserID></xml>`;
+    const nonce = String(100000 + i);
+    const ciphertext = encrypt(aesKey, xml, corpId);
+    const sig = getSignature(token, String(now), nonce, ciphertext);
+    const body = `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`;
+    pool.push(`msg_signature=${sig}&timestamp=${now}&nonce=${nonce}\t${body}`);
+  }
+  return pool;
 }
 
 async function count(svc: ChildProcess): Promise<{ rows: number; keys: number; done: number; dead: number }> {
@@ -171,24 +207,15 @@ async function main() {
   const { url: simUrl } = await sim.listen(0);
   const relations = sim.truth().relations;
 
-  // Distinct signed callbacks: a real relation each (the worker's externalcontact/get finds it), CreateTime apart.
-  const now = Math.floor(Date.now() / 1000);
-  const pool: string[] = [];
-  for (let i = 0; i < POOL; i++) {
-    const r = relations[i % relations.length]!;
-    const xml = `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>` +
-      `<CreateTime>${now - POOL + i}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
-      `<Event><![CDATA[change_external_contact]]></Event><ChangeType><![CDATA[edit_external_contact]]></ChangeType>` +
-      `<UserID><![CDATA[${r.userid}]]></UserID><ExternalUserID><![CDATA[${r.external_userid}]]></ExternalUserID></xml>`;
-    const nonce = String(100000 + i);
-    const ciphertext = encrypt(aesKey, xml, corpId);
-    const sig = getSignature(token, String(now), nonce, ciphertext);
-    const body = `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`;
-    pool.push(`msg_signature=${sig}&timestamp=${now}&nonce=${nonce}\t${body}`);
-  }
+  // Signed afresh for each database: a pool older than WeCom's timestamp window would be refused as stale.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifelong-bench-callbacks-'));
   const poolFile = path.join(tmp, 'pool.tsv');
-  fs.writeFileSync(poolFile, `${pool.join('\n')}\n`);
+  const signPool = (): string[] => {
+    const pool = signedPool(relations);
+    fs.writeFileSync(poolFile, `${pool.join('\n')}\n`);
+    return pool;
+  };
+  let pool = signPool();
 
   const stages = await stageBreakdown(pool, { token, aesKey, corpId });
   process.stdout.write(`where a callback's time goes (one process, µs per callback):\n${stages.map(([k, us]) => `  ${k}: ${us.toFixed(1)}`).join('\n')}\n\n`);
@@ -200,6 +227,7 @@ async function main() {
   if (serverUrl && only !== 'pglite') {
     const fresh = await freshServerDatabase(serverUrl);
     try {
+      pool = signPool();
       rows.push(await benchOne('PostgreSQL server', { DATABASE_URL: fresh.url }, simUrl, poolFile, pool));
     } finally {
       await fresh.drop();
@@ -216,9 +244,9 @@ async function main() {
     '',
     '| database | reference req/s | ours req/s | ratio | ours p50 / p99 | p99 at steady ' + RATE + ' req/s | event-loop delay p99 | p99 at autocannon overallRate ' + RATE + ' | event log |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${r.label} | ${Math.round(r.ref.rps)} | ${Math.round(r.ours.rps)} | ${(r.ours.rps / r.ref.rps).toFixed(2)} | ${r.ours.p50} / ${r.ours.p99} ms | ${ms(r.paced.p99)} | ${ms(r.loopP99)} | ${r.rate.p99} ms | ${r.stored} of ${r.sent} sent (${r.retried} retried), ${r.lost} lost, ${r.twice} twice |`),
+    ...rows.map((r) => `| ${r.label} | ${Math.round(r.ref.rps)} | ${Math.round(r.ours.rps)} | ${(r.ours.rps / r.ref.rps).toFixed(2)} | ${r.ours.p50} / ${r.ours.p99} ms | ${ms(r.paced.p99)} | ${ms(r.loopP99)} | ${r.rate.p99} ms | ${r.stored} of ${r.sent} sent (${r.retried} retried, ${r.killedUnanswered} of them cut by a kill -9 and a restart), ${r.lost} lost, ${r.twice} twice |`),
     '',
-    `event worker: ${rows.map((r) => `${Math.round(r.processedInLoop / SECONDS)} events/s during the closed loop, backlog drained ${r.drainSeconds.toFixed(1)} s after the loads`).join('; ')}`,
+    `event worker: ${rows.map((r) => `${Math.round(r.processedInLoop / SECONDS)} events/s during the closed loop, ${r.leftPending === 0 ? `backlog drained ${r.drainSeconds.toFixed(1)} s after the loads` : `${r.leftPending} still pending ${r.drainSeconds.toFixed(0)} s after the loads`}`).join('; ')}`,
     `rows per insert (mean): ${rows.map((r) => r.batch.toFixed(1)).join(', ')} · reference p50 / p99: ${rows.map((r) => `${r.ref.p50} / ${r.ref.p99} ms`).join(', ')} · errors: ${rows.map((r) => [r.ref, r.ours, r.paced, r.rate].map((x) => x.errors + x.non2xx).join('/')).join(', ')} · wall time ${((Date.now() - started) / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);

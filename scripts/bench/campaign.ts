@@ -24,7 +24,7 @@ import {
   CUSTOMERS_PER_CALL, type CampaignSettings,
 } from '../../src/touchpoints/campaigns';
 import { createWeComClient } from '../../src/wecom/client';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 import { benchDatabase } from './benchDatabase';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);

@@ -20,7 +20,7 @@ import { requestFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
 import { benchDatabase } from './benchDatabase';
 import { createWeComClient } from '../../src/wecom/client';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const LEAVERS = int('BENCH_LEAVERS', 10);

@@ -12,8 +12,9 @@ import { SyncWorker } from '../../src/jobs/syncWorker';
 import { getSyncJob, requestFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
 import { benchDatabase } from './benchDatabase';
+import { formatLoopDelay, watchLoopDelay } from './loopDelay';
 import { createWeComClient } from '../../src/wecom/client';
-import { createSimulator } from '../../src/wecom/simulator';
+import { createSimulator } from '../../src/simulator';
 
 const int = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const counts = { employees: int('BENCH_EMPLOYEES', 200), customers: int('BENCH_CUSTOMERS', 100_000), groups: int('BENCH_GROUPS', 1000), departments: 20, tagGroups: 6, tags: 40 };
@@ -40,6 +41,7 @@ async function main() {
   );
   const { jobId } = await requestFullSync(database.db, corpId, 'bench');
   const started = process.hrtime.bigint();
+  const loop = watchLoopDelay();
   const phaseSeconds: Record<string, number> = {};
   let phaseStart = process.hrtime.bigint();
   let current = 'employees';
@@ -50,6 +52,7 @@ async function main() {
     current = phase;
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const loopDelay = loop.stop();
   const job = await getSyncJob(database.db, corpId, jobId);
   clearInterval(sampler);
   if (job?.status !== 'done') throw new Error(`sync did not finish: ${job?.status} ${job?.lastError}`);
@@ -89,6 +92,7 @@ async function main() {
     `| **total** | **${totalMade}** | **${totalBound}** (+${(((totalMade - totalBound) / totalBound) * 100).toFixed(2)}%) |`,
     '',
     `phases: ${Object.entries(phaseSeconds).map(([p, s]) => `${p} ${s.toFixed(1)} s`).join(', ')}`,
+    `during the sync: ${formatLoopDelay(loopDelay)} (the simulator answers on the same loop: an upper bound for the service)`,
     `wall time ${seconds.toFixed(1)} s · ${Math.round(relations / seconds)} relations/s · ${Math.round(t.customers.length / seconds)} contacts/s · peak RSS ${Math.round(peakRss / 1048576)} MB (service + simulator in one process)`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);

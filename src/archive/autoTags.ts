@@ -1,6 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
 import { badRequest } from '../lib/errors';
+import { ledgerSql, liveTagIds } from '../ledger';
 import { compileRule, parseRule } from '../segments';
 import { autoTagRules, tagChanges } from './schema';
 
@@ -18,8 +19,7 @@ export interface AutoTagRuleInput {
 /** Validates the segment rule (400 naming the bad path) and that the tag is a live corp tag. */
 export async function createAutoTagRule(ex: Executor, corpId: string, input: AutoTagRuleInput): Promise<AutoTagRule> {
   const rule = parseRule(input.rule);
-  const tag = rowsOf(await ex.execute(sql`select 1 from tags where corp_id = ${corpId} and tag_id = ${input.tagId} and deleted_at is null`));
-  if (tag.length === 0) throw badRequest(`tagId: no live corp tag ${input.tagId}`);
+  if (!(await liveTagIds(ex, corpId, [input.tagId])).has(input.tagId)) throw badRequest(`tagId: no live corp tag ${input.tagId}`);
   const [row] = await ex
     .insert(autoTagRules)
     .values({ corpId, name: input.name, rule, tagId: input.tagId, action: input.action, enabled: input.enabled ?? true })
@@ -48,12 +48,11 @@ export async function applyAutoTagRules(ex: Executor, corpId: string, now: Date)
   if (rules.length === 0) return { rules: 0, changes: 0 };
   const parts: SQL[] = rules.map((rule) => {
     const members = compileRule(corpId, parseRule(rule.rule), now);
-    const has = sql`exists (select 1 from relation_tags t where t.corp_id = ${corpId} and t.relation_id = r.id and t.tag_id = ${rule.tagId})`;
+    // add: the active relations that lack the tag; remove: those that carry it.
+    const relations = ledgerSql.activeRelationsByTag(corpId, members, rule.tagId, rule.action === 'remove');
     return sql`
       select ${rule.id}::bigint as rule_id, ${rule.tagId}::text as tag_id, ${rule.action}::text as action, r.user_id, r.external_user_id
-      from relations r
-      where r.corp_id = ${corpId} and r.status = 'active' and r.external_user_id in (${members})
-        and ${rule.action === 'add' ? sql`not ${has}` : has}`;
+      from (${relations}) r`;
   });
   const res = await ex.execute(sql`
     with wanted as (${sql.join(parts, sql` union all `)}),

@@ -1,4 +1,4 @@
-/** The customer archive: custom fields, follow-ups, complaints, orders, interactions, the timeline. */
+/** The customer archive: custom fields, follow-ups, complaints, orders, interactions, and their entries of the customer timeline (src/views/timeline.ts). */
 export * from './schema';
 export { defineField, listFields, archiveField, setFieldValues, fieldValuesOf, fieldValueError, FIELD_TYPES, type FieldType, type FieldRow, type FieldDefinition, type FieldValidation, type FieldValue } from './customFields';
 export { addFollowUp, listFollowUps, remindDueFollowUps, FOLLOW_UP_CHANNELS, REMIND_BATCH, type FollowUpChannel, type FollowUpInput, type FollowUpRow } from './followUps';
@@ -8,11 +8,11 @@ export { importOrders, validateOrderRow, OrderRow, ORDER_STATUSES, type OrderInp
 export { importOrdersCsv, CsvImportError, CsvSubmitError, CSV_HEADER, CSV_BATCH, type CsvImportProgress, type CsvImportResult, type CsvRejectedLine, type SubmitOrders } from './importOrdersCsv';
 export { readCsv, CsvSyntaxError, MAX_RECORD_CHARS, type CsvRecord, type CsvOversizeRecord, type ReadCsvOptions } from './csv';
 export { registerArchiveHandlers, recordInteractionsFor, interactionsOf, INTERACTION_KEYS, type InteractionKind } from './interactions';
-export { timelineOf, parseTimelineCursor, TIMELINE_SOURCES, type TimelineEntry, type TimelineSource } from './timeline';
+export { archiveHistoryPage, ARCHIVE_HISTORY_SOURCES, type ArchiveHistoryItem, type ArchiveHistorySource } from './history';
 export { assertCustomer } from './customers';
 export { recomputeScores, getScore, recencyDays, SCORES_WORK_MEM, GROWTH_MIN_RF, REGULAR_MIN_RF, type ScoreRow, type Tier } from './scores';
 export { recomputeStages, stageFunnel, stageOf, getStageRules, setStageRules, StageRules, DEFAULT_STAGE_RULES, STAGES } from './stages';
 export { raiseWarnings, sendWarningDigests, listWarnings, resolveWarning, WARNING_KINDS, type WarningKind, type WarningView, type WarningFilter } from './warnings';
 export { createAutoTagRule, listAutoTagRules, deleteAutoTagRule, applyAutoTagRules, queueTagChange, TAG_CHANGES_TABLE, type AutoTagRule, type AutoTagRuleInput } from './autoTags';
 export { recomputeArchive, type RecomputeSummary } from './recompute';
-export { lastInteractionSql, responsesAfter, type TouchEffect } from './touchpointFacts';
+export { lastInteractionSql, responsesAfter, type TouchEffect } from './touchEffects';

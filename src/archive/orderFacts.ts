@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import type { Executor } from '../db/connection';
+import { ledgerSql } from '../ledger';
 
 /**
  * Brings the order facts in customer_scores (last paid order, paid orders,
@@ -17,9 +18,9 @@ export async function refreshOrderFacts(ex: Executor, corpId: string, externalUs
     with facts as (
       select c.external_user_id,
              max(o.ordered_at) as last_order_at, count(o.id)::int as frequency, coalesce(sum(o.amount), 0) as monetary
-      from external_contacts c
+      from ${ledgerSql.contacts(corpId)} c
       left join orders o on o.corp_id = c.corp_id and o.external_user_id = c.external_user_id and o.status = 'paid'
-      where c.corp_id = ${corpId} and c.external_user_id = any(${textArray([...new Set(externalUserIds)])})
+      where c.external_user_id = any(${textArray([...new Set(externalUserIds)])})
       group by c.external_user_id)
     insert into customer_scores as cs (corp_id, external_user_id, last_order_at, frequency, monetary, tier, changed_at)
     select ${corpId}, f.external_user_id, f.last_order_at, f.frequency, f.monetary, 'none', now()

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { jsonRows, textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
+import { knownContacts } from '../ledger';
 import { refreshOrderFacts } from './orderFacts';
 
 export const ORDER_STATUSES = ['paid', 'refunded', 'cancelled'] as const;
@@ -149,9 +150,7 @@ export async function importOrders(
   return ex.transaction(async (tx) => {
     if (!opts.allowUnknown) {
       const ids = [...new Set([...good.values()].map((g) => g.order.externalUserId))];
-      const known = new Set(rowsOf<{ external_user_id: string }>(await tx.execute(sql`
-        select external_user_id from external_contacts where corp_id = ${corpId} and external_user_id = any(${textArray(ids)})`))
-        .map((r) => r.external_user_id));
+      const known = await knownContacts(tx, corpId, ids);
       for (const [id, g] of good) {
         if (known.has(g.order.externalUserId)) continue;
         rejected.push({

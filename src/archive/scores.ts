@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
+import { ledgerSql } from '../ledger';
 import { customerScores } from './schema';
 
 export type ScoreRow = typeof customerScores.$inferSelect;
@@ -60,7 +61,7 @@ async function scoreAll(ex: Executor, corpId: string, now: Date): Promise<{ cust
              max(o.ordered_at) as last_order_at,
              greatest(0, floor(extract(epoch from (${at} - max(o.ordered_at))) / 86400))::int as recency_days
       from orders o
-      join external_contacts c on c.corp_id = o.corp_id and c.external_user_id = o.external_user_id
+      join ${ledgerSql.contacts(corpId)} c on c.corp_id = o.corp_id and c.external_user_id = o.external_user_id
       where o.corp_id = ${corpId} and o.status = 'paid' and o.ordered_at <= ${at}
       group by o.external_user_id),
     scored as (
@@ -79,9 +80,8 @@ async function scoreAll(ex: Executor, corpId: string, now: Date): Promise<{ cust
                   when s.r + s.f >= ${GROWTH_MIN_RF} then 'growth'
                   when s.r + s.f >= ${REGULAR_MIN_RF} then 'regular'
                   else 'low' end as tier
-      from external_contacts c
-      left join scored s on s.external_user_id = c.external_user_id
-      where c.corp_id = ${corpId}),
+      from ${ledgerSql.contacts(corpId)} c
+      left join scored s on s.external_user_id = c.external_user_id),
     moved as (
       select t.* from target t
       left join customer_scores cs on cs.corp_id = ${corpId} and cs.external_user_id = t.external_user_id

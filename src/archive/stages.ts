@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rowsOf, type Executor } from '../db/connection';
+import { ledgerSql } from '../ledger';
 import { badRequest } from '../lib/errors';
 import { archiveSettings, type Stage } from './schema';
 
@@ -71,20 +72,14 @@ function stageFacts(corpId: string, at: ReturnType<typeof sql>) {
            greatest(o.last_at, i.last_at, r.last_added) as last_activity,
            r.first_added,
            coalesce(r.live, false) as live
-    from external_contacts c
+    from ${ledgerSql.contacts(corpId)} c
     left join (select external_user_id, count(*) as n, max(ordered_at) as last_at
                from orders where corp_id = ${corpId} and status = 'paid' and ordered_at <= ${at}
                group by external_user_id) o on o.external_user_id = c.external_user_id
     left join (select external_user_id, max(at) as last_at
                from interactions where corp_id = ${corpId} and at <= ${at}
                group by external_user_id) i on i.external_user_id = c.external_user_id
-    left join (select external_user_id,
-                      min(coalesce(added_at, status_changed_at)) as first_added,
-                      max(coalesce(added_at, status_changed_at)) as last_added,
-                      bool_or(status in ('active', 'awaiting_handover')) as live
-               from relations where corp_id = ${corpId}
-               group by external_user_id) r on r.external_user_id = c.external_user_id
-    where c.corp_id = ${corpId}`;
+    left join ${ledgerSql.relationSpans(corpId)} r on r.external_user_id = c.external_user_id`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import { ledgerSql } from '../ledger';
 import { appTexts, enqueueAppMessage, type Locale } from '../notify';
 import type { StageRules } from './stages';
 
@@ -12,10 +13,7 @@ export const WARNING_LOOKBACK_DAYS = 30;
 export const DECLINE_WINDOW_DAYS = 90;
 
 /** The rep told about a customer: the live relation added last (null when none). */
-const ownerOf = (corpId: string, customer: SQL) => sql`(
-  select r.user_id from relations r
-  where r.corp_id = ${corpId} and r.external_user_id = ${customer} and r.status in ('active', 'awaiting_handover')
-  order by r.added_at desc nulls last, r.id desc limit 1)`;
+const ownerOf = (corpId: string, customer: SQL) => ledgerSql.ownerOf(corpId, customer);
 
 /**
  * Raises churn warnings, one per transition (the unique transition key makes
@@ -66,8 +64,7 @@ export async function raiseWarnings(ex: Executor, corpId: string, now: Date, rul
   const removed = await inserted(sql`
     insert into churn_warnings (corp_id, external_user_id, user_id, kind, transition_key, detail, created_at)
     select h.corp_id, h.external_user_id, h.user_id, 'removed_rep', h.id::text, jsonb_build_object('at', h.at), ${at}
-    from relation_history h
-    where h.corp_id = ${corpId} and h.to_status = 'removed_by_customer' and h.at > ${since} and h.at <= ${at}`);
+    from ${ledgerSql.removalsByCustomer(corpId, since, at)} h`);
 
   // A dormant customer who is active again (new, growing or mature) no longer needs the warning.
   await ex.execute(sql`
@@ -120,7 +117,7 @@ export async function sendWarningDigests(db: Db, corpId: string, now: Date, loca
       await tx.execute(sql`
         select w.id, w.user_id, w.external_user_id, w.kind, c.name
         from churn_warnings w
-        left join external_contacts c on c.corp_id = w.corp_id and c.external_user_id = w.external_user_id
+        left join ${ledgerSql.contacts(corpId)} c on c.corp_id = w.corp_id and c.external_user_id = w.external_user_id
         where w.corp_id = ${corpId} and w.digest_sent_at is null and w.user_id is not null and w.resolved_at is null
         order by w.user_id, w.id
         for update of w skip locked`),
@@ -182,7 +179,7 @@ export async function listWarnings(ex: Executor, corpId: string, f: WarningFilte
       from churn_warnings w
       left join customer_scores s on s.corp_id = w.corp_id and s.external_user_id = w.external_user_id
       left join customer_stages st on st.corp_id = w.corp_id and st.external_user_id = w.external_user_id
-      left join external_contacts c on c.corp_id = w.corp_id and c.external_user_id = w.external_user_id
+      left join ${ledgerSql.contacts(corpId)} c on c.corp_id = w.corp_id and c.external_user_id = w.external_user_id
       where ${sql.join(conds, sql` and `)}
       order by w.id desc limit ${f.limit}`),
   );

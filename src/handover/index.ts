@@ -6,4 +6,8 @@ export { sendHandoverBatch, handoverQueue, BATCH_SIZE } from './sendHandover';
 export { pollHandoverResults } from './pollResults';
 export { registerHandoverHandlers, draftMissedDepartures, draftOnDeparture, type HandoverSettings } from './handlers';
 export { syncUnassigned, listUnassigned, unassignedOf, type UnassignedRep } from './unassigned';
-export { getPlan, listPlans, listAudit, type PlanRow, type ItemRow } from './queries';
+export { getPlan, listPlans, listAudit, type PlanRow, type ItemRow, type AuditRow } from './queries';
+export {
+  handoverPlan, draftHandover, changeTakeovers, confirmHandoverPlan, cancelHandoverPlan, unassignedPool, draftUnassignedHandovers,
+  type HandoverPlanView, type HandoverCommandContext,
+} from './commands';

@@ -4,6 +4,7 @@ import { handoverAudit, handoverItems, handoverPlans } from './schema';
 
 export type PlanRow = typeof handoverPlans.$inferSelect;
 export type ItemRow = typeof handoverItems.$inferSelect;
+export type AuditRow = typeof handoverAudit.$inferSelect;
 
 export async function getPlan(ex: Executor, corpId: string, planId: number): Promise<{ plan: PlanRow; items: ItemRow[]; counts: Record<string, number> } | undefined> {
   const [plan] = await ex.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));

@@ -2,13 +2,11 @@ import Router from '@koa/router';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type Koa from 'koa';
 import { z, type ZodObject, type ZodType } from 'zod';
+import type { Actor } from '../policy';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface Actor {
-  id: string;
-  role: 'admin' | 'manager' | 'rep';
-}
+export type { Actor };
 
 export interface RouteInput<Q, P, B> {
   query: Q;

@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { httpRequests } from '../lib/metrics';
 import type { Db } from '../db/connection';
-import type { GroupCommitAppender } from '../events/batchedAppend';
+import type { GroupCommitAppender } from '../events';
 import { ApiRouter } from './apiRouter';
 import { requireBearer } from './middleware/auth';
 import { jsonBody, rejectNulInUrl } from './middleware/body';

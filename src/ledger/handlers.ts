@@ -10,7 +10,7 @@ import { applyDepartments, applyEmployee, markDeparted } from './writes/director
 import { applyGroupDetail, endGroup } from './writes/groups';
 import { applyRelations, endRelation, upsertContacts, type Cause } from './writes/relations';
 import { applyTagLibrary } from './writes/tags';
-import { contactFactsOf, relationFactsOf } from './wecomFacts';
+import { contactFactsOf, relationFactsOf } from './writes/fromWecom';
 import { readOrNothing } from './wecomReads';
 
 const causeOf = (eventId: number): Cause => ({ cause: 'callback', eventId });

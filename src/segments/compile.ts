@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
+import { ledgerSql } from '../ledger';
 import type { Condition, FieldCondition, RuleNode, SegmentRule } from './rules';
 
 export interface CompileOptions {
@@ -10,18 +11,16 @@ export interface CompileOptions {
 const DAY_MS = 86_400_000;
 
 /**
- * Compiles a parsed rule into ONE select of `external_user_id` from
- * external_contacts (alias `c`). Every user value is a bound parameter;
+ * Compiles a parsed rule into ONE select of `external_user_id` from the
+ * ledger's customers (alias `c`). Every user value is a bound parameter;
  * the only identifiers spliced in come from the fixed maps below. Each
  * condition is an EXISTS / NOT EXISTS correlated on (corp_id,
  * external_user_id), which the per-customer indexes answer directly.
  */
 export function compileRule(corpId: string, rule: SegmentRule, now: Date, opts: CompileOptions = {}): SQL {
   const ctx: Ctx = { corp: corpId, now };
-  const where = [sql`c.corp_id = ${corpId}`, node(rule, ctx)];
-  // Connected = a live relation (active, or awaiting handover), kept on the contact row by the ledger: no probe per customer.
-  if (!(opts.includeDisconnected || rule.includeDisconnected)) where.push(sql`c.connected`);
-  return sql`select c.external_user_id from external_contacts c where ${sql.join(where, sql` and `)}`;
+  // Connected = a live relation (active, or awaiting handover).
+  return ledgerSql.customersWhere(corpId, node(rule, ctx), { connectedOnly: !(opts.includeDisconnected || rule.includeDisconnected) });
 }
 
 interface Ctx {
@@ -82,8 +81,11 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const cutoff = (ctx: Ctx, days: number) => ts(new Date(ctx.now.getTime() - days * DAY_MS));
 const intArray = (values: readonly number[]) => sql`${textArray(values.map(String))}::int[]`;
 
-/** The customer's relations in this corp (alias r). */
-const relationsOf = (ctx: Ctx) => sql`relations r where r.corp_id = ${ctx.corp} and r.external_user_id = c.external_user_id`;
+/** The candidate customer, as every condition correlates on it. */
+const CUSTOMER = sql.raw('c.external_user_id');
+/** Whether the customer has a relation satisfying every predicate. */
+const hasRelation = (ctx: Ctx, ...where: SQL[]) => ledgerSql.hasRelation(ctx.corp, CUSTOMER, ...where);
+const rel = ledgerSql.relation;
 const interactionsOf = (ctx: Ctx) => sql`interactions i where i.corp_id = ${ctx.corp} and i.external_user_id = c.external_user_id`;
 const scoresOf = (ctx: Ctx) => sql`customer_scores s where s.corp_id = ${ctx.corp} and s.external_user_id = c.external_user_id`;
 
@@ -93,9 +95,7 @@ const SCORE_COLUMN = { r: sql.raw('s.r'), f: sql.raw('s.f'), m: sql.raw('s.m') }
 function condition(n: Condition, ctx: Ctx): SQL {
   if ('tag' in n) {
     const t = n.tag;
-    const tagged = (tags: string[]) =>
-      sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active' and exists (
-        select 1 from relation_tags t where t.corp_id = ${ctx.corp} and t.relation_id = r.id and t.tag_id = any(${textArray(tags)})))`;
+    const tagged = (tags: string[]) => hasRelation(ctx, rel.active, rel.taggedAny(ctx.corp, tags));
     if ('hasAny' in t) return tagged(t.hasAny);
     if ('hasNone' in t) return sql`not ${tagged(t.hasNone)}`;
     // hasAll: one EXISTS per distinct tag (a tag may sit on different relations of the customer).
@@ -112,29 +112,21 @@ function condition(n: Condition, ctx: Ctx): SQL {
     return sql`(exists (select 1 from ${scoresOf(ctx)} and s.tier = any(${textArray(n.tier.in)})) or not exists (select 1 from ${scoresOf(ctx)}))`;
   }
   if ('owner' in n) {
-    return sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active' and r.user_id = any(${textArray(n.owner.in)}))`;
+    return hasRelation(ctx, rel.active, rel.ownedBy(n.owner.in));
   }
   if ('department' in n) {
     const depts = n.department.includeChildren
-      ? sql`array(with recursive d(id) as (
-          select unnest(${intArray(n.department.in)})
-          union
-          select dep.id from departments dep join d on dep.parent_id = d.id where dep.corp_id = ${ctx.corp}
-        ) select id from d)`
+      ? ledgerSql.departmentsWithChildren(ctx.corp, intArray(n.department.in))
       : intArray(n.department.in);
-    return sql`exists (select 1 from ${relationsOf(ctx)} and r.status = 'active' and exists (
-      select 1 from employees e where e.corp_id = ${ctx.corp} and e.user_id = r.user_id and e.department_ids && ${depts}))`;
+    return hasRelation(ctx, rel.active, rel.repInDepartments(ctx.corp, depts));
   }
   if ('channel' in n) {
     // The channel a customer came through, on any of their relations (also ended ones).
-    return sql`exists (select 1 from ${relationsOf(ctx)} and r.state = any(${textArray(n.channel.in)}))`;
+    return hasRelation(ctx, rel.cameThrough(n.channel.in));
   }
   if ('inGroup' in n) {
     const g = n.inGroup;
-    const chats = 'chatIds' in g ? sql` and gm.chat_id = any(${textArray(g.chatIds)})` : sql``;
-    return sql`exists (select 1 from group_members gm join customer_groups cg on cg.corp_id = gm.corp_id and cg.chat_id = gm.chat_id
-      where gm.corp_id = ${ctx.corp} and gm.member_id = c.external_user_id and gm.type = 2 and gm.status = 'active'
-        and cg.status in ('active', 'owner_departed')${chats})`;
+    return ledgerSql.inLiveGroup(ctx.corp, CUSTOMER, 'chatIds' in g ? g.chatIds : undefined);
   }
   // What scoresRowPredicate did not take: no paid order ever, or a range that admits 0 (no facts row = 0).
   if ('lastOrder' in n) return sql`not exists (select 1 from ${scoresOf(ctx)} and s.last_order_at is not null)`;
@@ -144,9 +136,9 @@ function condition(n: Condition, ctx: Ctx): SQL {
     const a = n.added;
     if ('withinDays' in a) {
       const c = cutoff(ctx, a.withinDays);
-      return sql`(exists (select 1 from ${relationsOf(ctx)} and r.added_at >= ${c}) and not exists (select 1 from ${relationsOf(ctx)} and r.added_at < ${c}))`;
+      return sql`(${hasRelation(ctx, rel.addedSince(c))} and not ${hasRelation(ctx, rel.addedBefore(c))})`;
     }
-    return sql`exists (select 1 from ${relationsOf(ctx)} and r.added_at < ${cutoff(ctx, a.olderThanDays)})`;
+    return hasRelation(ctx, rel.addedBefore(cutoff(ctx, a.olderThanDays)));
   }
   if ('orderCount' in n) return orWithoutFacts(between(sql.raw('s.frequency'), n.orderCount.gte, n.orderCount.lte, 'bigint'), ctx);
   if ('totalSpend' in n) return orWithoutFacts(between(sql.raw('s.monetary'), n.totalSpend.gte, n.totalSpend.lte, 'numeric'), ctx);

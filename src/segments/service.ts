@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import { ledgerSql } from '../ledger';
 import { conflict, notFound } from '../lib/errors';
 import { compileRule, type CompileOptions } from './compile';
 import { fieldKeysOf, invalidRule, parseRule, type SegmentRule } from './rules';
@@ -58,7 +59,7 @@ export async function previewSegment(
         select json_agg(json_build_object('externalUserId', x.external_user_id, 'name', x.name) order by x.external_user_id)
         from (
           select m.external_user_id, ec.name from m
-          join external_contacts ec on ec.corp_id = ${corpId} and ec.external_user_id = m.external_user_id
+          join ${ledgerSql.contacts(corpId)} ec on ec.external_user_id = m.external_user_id
           order by m.external_user_id limit ${sampleSize}::int
         ) x
       ), '[]'::json) as sample`);
@@ -177,7 +178,7 @@ export async function membersOf(
   const res = await db.execute(sql`
     select sm.external_user_id, coalesce(ec.name, '') as name, sm.materialised_at
     from segment_members sm
-    left join external_contacts ec on ec.corp_id = sm.corp_id and ec.external_user_id = sm.external_user_id
+    left join ${ledgerSql.contacts(corpId)} ec on ec.external_user_id = sm.external_user_id
     where sm.corp_id = ${corpId} and sm.segment_id = ${id}::bigint ${after}
     order by sm.external_user_id
     limit ${page.limit}::int`);

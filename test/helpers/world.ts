@@ -5,7 +5,7 @@ import { rowsOf } from '../../src/db/connection';
 import { syncJobs } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
 import type { Service } from '../../src/service';
-import { createSimulator, type SeedCounts, type Simulator, type SimulatorOptions } from '../../src/wecom/simulator';
+import { createSimulator, type SeedCounts, type Simulator, type SimulatorOptions } from '../../src/simulator';
 import { eventually, freshCorpId, startTestService, testConfig } from './service';
 
 export const SMALL_WORLD: Partial<SeedCounts> = { employees: 12, departments: 4, customers: 240, groups: 8, tagGroups: 3, tags: 9 };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_SECRETS_FILE, DEMO_WORLD_FILE } from '../../src/demo';
-import { DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CORP_ID } from '../../src/wecom/simulator';
+import { DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CORP_ID } from '../../src/simulator';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
 import { eventually } from '../helpers/service';
 

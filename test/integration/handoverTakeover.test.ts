@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
 import { systemClock } from '../../src/lib/clock';
 import { pollHandoverResults, sendHandoverBatch } from '../../src/handover';
-import { DEMO_SEED } from '../../src/wecom/simulator';
+import { DEMO_SEED } from '../../src/simulator';
 import { getTestDb } from '../helpers/db';
 import { auth, getJson } from '../helpers/service';
 import { settle, startWorld, syncNow, type TestWorld } from '../helpers/world';

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/lib/logger';
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, Simulator, SimStateFileError, type SimulatorOptions, type WorldSnapshot,
-} from '../../src/wecom/simulator';
+} from '../../src/simulator';
 
 type Json = Record<string, any>;
 const HOUR = 3_600_000;
@@ -296,13 +296,11 @@ describe('persistTo', () => {
     for (let i = 0; i < 3; i++) runs.push(await sim.saveTo(file));
     const best = runs.reduce((m, r) => (r.serializeMs < m.serializeMs ? r : m));
     // Reported by the test run; the bound is loose (a loaded CI machine), the point is "tens of ms, not seconds".
-    // eslint-disable-next-line no-console
     console.log(`demo-size save: ${(best.bytes / 1e6).toFixed(2)} MB, serialize ${best.serializeMs.toFixed(1)} ms, write ${best.writeMs.toFixed(1)} ms`);
     expect(best.serializeMs).toBeLessThan(500);
     const t = performance.now();
     const restored = createSimulator(options({ restoreFrom: file }));
     const restoreMs = performance.now() - t;
-    // eslint-disable-next-line no-console
     console.log(`demo-size restore: ${restoreMs.toFixed(1)} ms`);
     expect(restored.truth()).toEqual(sim.truth());
   });

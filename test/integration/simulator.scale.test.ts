@@ -7,7 +7,7 @@ import axios from 'axios';
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, type Simulator,
-} from '../../src/wecom/simulator';
+} from '../../src/simulator';
 
 jest.setTimeout(120_000);
 

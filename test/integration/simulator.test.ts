@@ -11,7 +11,7 @@ import { parseStringPromise } from 'xml2js';
 import {
   createSimulator, demoSimulatorOptions, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, seedWorld, type Simulator, type SimulatorOptions, startWorldStream,
-} from '../../src/wecom/simulator';
+} from '../../src/simulator';
 
 type Json = Record<string, any>;
 

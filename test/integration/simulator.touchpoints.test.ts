@@ -11,7 +11,7 @@ import { MemoryTokenStore, WeComClient } from '../../src/wecom/client';
 import {
   createSimulator, DEMO_AGENT_ID, DEMO_AGENT_SECRET, DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET,
   DEMO_CORP_ID, type Simulator,
-} from '../../src/wecom/simulator';
+} from '../../src/simulator';
 import { startEventReceiver } from '../helpers/callbacks';
 
 type Json = Record<string, any>;

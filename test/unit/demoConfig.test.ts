@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { demoCredentials, demoSecrets, resetDemoData, DEMO_SECRETS_FILE, DEMO_WORLD_FILE } from '../../src/demo';
 import { loadConfig } from '../../src/lib/config';
-import { DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET } from '../../src/wecom/simulator';
+import { DEMO_CALLBACK_AES_KEY, DEMO_CALLBACK_TOKEN, DEMO_CONTACT_SECRET } from '../../src/simulator';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lifelong-democfg-'));
 

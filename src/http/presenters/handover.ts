@@ -1,4 +1,4 @@
-import type { ItemRow, PlanRow } from '../../handover';
+import type { AuditRow, ItemRow, PlanRow } from '../../handover';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -19,4 +19,8 @@ export function presentPlan(v: { plan: PlanRow; items: ItemRow[]; counts: Record
       takeoverAt: iso(i.takeoverAt), finalAt: iso(i.finalAt),
     })),
   };
+}
+
+export function presentAuditEntry(r: AuditRow) {
+  return { id: r.id, planId: r.planId, actor: r.actor, action: r.action, detail: r.detail, at: r.at.toISOString() };
 }

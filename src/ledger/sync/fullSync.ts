@@ -7,7 +7,7 @@ import { applyDepartments, applyEmployee, applyFollowUsers, markDeparted } from 
 import { applyGroupDetail, endGroup } from '../writes/groups';
 import { applyRelations, endRelation, upsertContacts, type Cause } from '../writes/relations';
 import { applyTagLibrary } from '../writes/tags';
-import { contactFactsOf, relationFactsOf } from '../wecomFacts';
+import { contactFactsOf, relationFactsOf } from '../writes/fromWecom';
 import { permissionWarning, readOrNothing, type PermissionWarning } from '../wecomReads';
 
 export const PHASES = ['employees', 'follow_users', 'contacts', 'group_list', 'groups', 'tags', 'reconcile', 'finished'] as const;
@@ -35,7 +35,6 @@ interface Position {
 }
 
 type Counts = Record<string, number>;
-type Job = typeof syncJobs.$inferSelect;
 
 export class LeaseLost extends Error {
   constructor() {

@@ -1,8 +1,8 @@
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/connection';
+import { rowsOf, type Executor } from '../../db/connection';
 import type { Department, User } from '../../wecom/client';
 import { customerGroups, departments, employees, groupHistory, relations } from '../schema';
-import { appendRelationHistory, type Cause } from './relations';
+import { appendRelationHistory, endRelation, type Cause } from './relations';
 
 /** Upserts the department tree; with `complete`, departments no longer listed get `removed_at`. */
 export async function applyDepartments(ex: Executor, corpId: string, list: Department[], complete: boolean): Promise<void> {
@@ -137,4 +137,17 @@ export async function leadersOf(ex: Executor, corpId: string, userId: string): P
     )
     select distinct unnest(leaders) as leader from walk`);
   return (res as unknown as { rows: Array<{ leader: string }> }).rows.map((r) => r.leader).sort();
+}
+
+/**
+ * WeCom lists this pair as a departed rep's customer awaiting assignment: the
+ * rep has left (recorded if we missed it, with the usual flags and history)
+ * and the relation awaits handover.
+ */
+export async function markAwaitingHandover(ex: Executor, corpId: string, userId: string, externalUserId: string): Promise<void> {
+  await markDeparted(ex, corpId, userId, { cause: 'sync' });
+  const [r] = rowsOf<{ status: string }>(await ex.execute(sql`
+    select status from relations where corp_id = ${corpId} and user_id = ${userId} and external_user_id = ${externalUserId}`));
+  if (r && r.status !== 'active') return;
+  await endRelation(ex, corpId, userId, externalUserId, 'awaiting_handover', { cause: 'sync' }, { source: 'get_unassigned_list' });
 }

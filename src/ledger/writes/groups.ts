@@ -135,3 +135,21 @@ export async function endGroup(
   await ex.insert(groupHistory).values({ corpId, chatId, change: to, cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId });
   return true;
 }
+
+/** A completed group transfer: the new owner, with history. */
+export async function recordGroupTransfer(
+  ex: Executor, corpId: string,
+  t: { chatId: string; fromUserId: string; toUserId: string; kind: 'onjob' | 'resigned'; planId: number },
+): Promise<void> {
+  const changed = await ex
+    .update(customerGroups)
+    .set({ ownerUserId: t.toUserId, status: 'active', updatedAt: new Date() })
+    .where(and(eq(customerGroups.corpId, corpId), eq(customerGroups.chatId, t.chatId), sql`${customerGroups.ownerUserId} is distinct from ${t.toUserId}`))
+    .returning({ chatId: customerGroups.chatId });
+  if (changed.length) {
+    await ex.insert(groupHistory).values({
+      corpId, chatId: t.chatId, change: 'owner_changed', cause: 'handover',
+      detail: { from: t.fromUserId, to: t.toUserId, kind: t.kind, planId: t.planId },
+    });
+  }
+}

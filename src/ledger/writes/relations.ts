@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { jsonRows, textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
-import { externalContacts, relationHistory, relations, relationTags, type RelationStatus } from '../schema';
+import { relationHistory, relations, relationTags, type RelationStatus } from '../schema';
 
 /** Why the ledger changed: every history row names one. */
 export interface Cause {
@@ -333,4 +333,16 @@ export async function appendRelationHistory(ex: Executor, rows: Array<typeof rel
     select x.corp_id, x.relation_id, x.user_id, x.external_user_id, x.change, x.from_status, x.to_status, x.cause, x.event_id, x.sync_job_id, x.detail
     from jsonb_to_recordset(${jsonRows(json)}) as x(corp_id text, relation_id bigint, user_id text, external_user_id text, change text,
       from_status text, to_status text, cause text, event_id bigint, sync_job_id bigint, detail jsonb)`);
+}
+
+export interface CustomerTransfer { fromUserId: string; toUserId: string; externalUserId: string; kind: 'onjob' | 'resigned'; planId: number }
+
+/** Completed customer transfers: each old relation ends as transferred, the takeover's is live — both in history. */
+export async function recordCustomerTransfers(ex: Executor, corpId: string, transfers: CustomerTransfer[]): Promise<void> {
+  if (transfers.length === 0) return;
+  const cause: Cause = { cause: 'handover' };
+  await endRelations(ex, corpId, transfers.map((t) => ({
+    userId: t.fromUserId, externalUserId: t.externalUserId, detail: { kind: t.kind, planId: t.planId, to: t.toUserId },
+  })), 'transferred', cause);
+  await applyRelations(ex, corpId, transfers.map((t) => ({ userId: t.toUserId, externalUserId: t.externalUserId })), cause);
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { lastInteractionSql } from '../../archive';
 import { rowsOf, type Executor } from '../../db/connection';
-import { customerSenders, groupSenders } from '../../ledger';
+import { ledgerSql } from '../../ledger';
 import { compileRule } from '../../segments';
 import { audienceRule, type Audience } from './definition';
 import { CUSTOMERS_PER_CALL, GROUPS_PER_CALL, type CampaignSettings } from './settings';
@@ -27,11 +27,11 @@ export async function resolveAudience(
   const audience = c.audience as Audience;
   if (c.kind === 'group_post') {
     const a = audience as Extract<Audience, { type: 'groups' }>;
-    return { senders: groupSenders(corpId, { owners: a.owners, chatIds: a.chatIds }), recipientKind: 'group', batchSize: GROUPS_PER_CALL, capped: true };
+    return { senders: ledgerSql.groupSenders(corpId, { owners: a.owners, chatIds: a.chatIds }), recipientKind: 'group', batchSize: GROUPS_PER_CALL, capped: true };
   }
   // Only customers with an active relation: compileRule's default, never widened here.
   const matched = compileRule(corpId, await audienceRule(ex, corpId, audience), now, { includeDisconnected: false });
-  const senders = customerSenders(corpId, matched, {
+  const senders = ledgerSql.customerSenders(corpId, matched, {
     added: c.ownerRule === 'earliest_added' ? 'earliest' : 'latest',
     ...(c.ownerRule === 'recent_interaction' ? { first: (r: { userId: SQL; externalUserId: SQL }) => lastInteractionSql(corpId, r) } : {}),
   });
@@ -42,7 +42,7 @@ export async function resolveAudience(
 
 /** Tables the planning statement reads (the ledger's, the segment rule's, our deliveries). */
 const PLANNED_TABLES = [
-  'relations', 'external_contacts', 'employees', 'customer_groups', 'relation_tags', 'campaign_deliveries',
+  ...ledgerSql.audienceTables, 'campaign_deliveries',
   'interactions', 'orders', 'customer_stages', 'customer_scores', 'custom_field_values',
 ];
 

@@ -3,7 +3,7 @@ import { rowsOf, type Db, type Executor } from '../../db/connection';
 import { corpScope } from '../../db/scope';
 import { workQueue } from '../../db/workRow';
 import { errorMessage, notFound } from '../../lib/errors';
-import { recipientNameSql } from '../../ledger';
+import { ledgerSql } from '../../ledger';
 import { analyzeIfStale, capsAt, classifiedSql, resolveAudience } from './audience';
 import { settleRunsOf } from './campaigns';
 import { quietUntil } from './schedule';
@@ -148,7 +148,7 @@ export async function previewCampaign(ex: Executor, corpId: string, c: { kind: '
       (select count(*)::int from per_sender) as senders,
       (select coalesce(sum(ceil(n::numeric / ${audience.batchSize}::int)), 0)::int from per_sender) as calls,
       (select json_agg(json_build_object('recipientId', recipient_id, 'sender', sender, 'reason', reason,
-                                         'name', ${recipientNameSql(corpId, sql.raw('ranked.recipient_id'))})
+                                         'name', ${ledgerSql.recipientName(corpId, sql.raw('ranked.recipient_id'))})
                        order by reason nulls last, recipient_id)
        from ranked where k <= ${perReason}::int) as sample`));
   return {

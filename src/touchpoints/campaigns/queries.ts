@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/connection';
 import { responsesAfter, type TouchEffect } from '../../archive';
-import { isoMicros, keysetCondition, recipientNameSql, type KeysetBefore } from '../../ledger';
+import { isoMicros, keysetCondition, type KeysetBefore } from '../../db/keyset';
+import { ledgerSql } from '../../ledger';
 import type { CampaignSettings } from './settings';
 import { campaignRuns, type DeliveryStatus } from './schema';
 
@@ -47,7 +48,7 @@ export async function listDeliveries(
   if (f.after !== undefined) conds.push(sql`d.id > ${f.after}::bigint`);
   const rows = rowsOf<{ id: string; run_id: string; recipient_id: string; recipient_kind: string; name: string; sender: string; batch_no: number | null; status: DeliveryStatus; reason: string | null; planned_at: string; sent_at: string | null; final_at: string | null }>(
     await ex.execute(sql`
-      select d.id, d.run_id, d.recipient_id, d.recipient_kind, ${recipientNameSql(corpId, sql.raw('d.recipient_id'))} as name,
+      select d.id, d.run_id, d.recipient_id, d.recipient_kind, ${ledgerSql.recipientName(corpId, sql.raw('d.recipient_id'))} as name,
              d.sender, d.batch_no, d.status, d.reason, d.planned_at, d.sent_at, d.final_at
       from campaign_deliveries d where ${sql.join(conds, sql` and `)}
       order by d.id limit ${f.limit}::int`));
@@ -144,8 +145,7 @@ export interface TouchpointItem {
 
 /**
  * Pushes a customer received (WeCom reported them sent), newest first,
- * keyset-paginated like the ledger's history: one source of the archive's
- * timeline.
+ * keyset-paginated: one source of the customer timeline (src/views/timeline.ts).
  */
 export async function touchpointsOf(ex: Executor, corpId: string, externalUserId: string, opts: { before?: KeysetBefore; limit: number }): Promise<TouchpointItem[]> {
   const rows = rowsOf<{ id: string; sender: string; at_text: string; kind: string; campaign_id: string; run_id: string; name: string }>(await ex.execute(sql`

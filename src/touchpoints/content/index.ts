@@ -22,3 +22,4 @@ export {
 export { registerWelcomeHandlers, sendWelcome, settleStaleWelcomes, warmWelcomeMedia, listWelcomeSends, WELCOME_CODE_TTL_MS, type WelcomeDeps, type WelcomeSendRow } from './welcome';
 export { invalid, wecomFailure, outcomeUnknown } from './failures';
 export { recoverContent } from './recovery';
+export { welcomesOf, type WelcomeTimelineItem } from './welcomeTimeline';

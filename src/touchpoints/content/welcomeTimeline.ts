@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/connection';
-import { isoMicros, keysetCondition, type KeysetBefore } from '../../ledger';
+import { isoMicros, keysetCondition, type KeysetBefore } from '../../db/keyset';
 
 export interface WelcomeTimelineItem {
   id: number;
@@ -11,9 +11,8 @@ export interface WelcomeTimelineItem {
 }
 
 /**
- * Welcome messages a customer received (sent), newest first, keyset-paginated
- * like the archive's other timeline sources. Kept free of imports from the
- * archive so the archive's timeline can read it without an import cycle.
+ * Welcome messages a customer received (sent), newest first, keyset-paginated:
+ * one source of the customer timeline (src/views/timeline.ts).
  */
 export async function welcomesOf(ex: Executor, corpId: string, externalUserId: string, opts: { before?: KeysetBefore; limit: number }): Promise<WelcomeTimelineItem[]> {
   const at = sql.raw('created_at');

@@ -1,12 +1,13 @@
 import {
   addFollowUp, archiveField, assertCustomer, defineField, fieldValuesOf, getComplaint, importOrders, listComplaints, listFields,
-  listFollowUps, openComplaint, resolveComplaint, setFieldValues, timelineOf, timeToResolveSeconds,
+  listFollowUps, openComplaint, resolveComplaint, setFieldValues, timeToResolveSeconds,
   type ComplaintRow, type FieldRow, type FieldValue, type FollowUpRow,
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
 import type { Config } from '../../../lib/config';
 import type { Clock } from '../../../lib/clock';
 import { notFound } from '../../../lib/errors';
+import { timelineOf } from '../../../views/timeline';
 import type { WeComClient } from '../../../wecom/client';
 import type { ApiRouter } from '../../apiRouter';
 import {

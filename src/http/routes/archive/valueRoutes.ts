@@ -4,11 +4,12 @@ import {
   stageOf, type AutoTagRule, type WarningKind,
 } from '../../../archive';
 import type { Db } from '../../../db/connection';
-import type { Config } from '../../../lib/config';
 import type { Clock } from '../../../lib/clock';
-import { AppError, notFound } from '../../../lib/errors';
+import type { Config } from '../../../lib/config';
+import { notFound } from '../../../lib/errors';
 import type { WeComClient } from '../../../wecom/client';
-import type { Actor, ApiRouter } from '../../apiRouter';
+import { assertCan, can } from '../../../policy';
+import type { ApiRouter } from '../../apiRouter';
 import {
   AutoTagRuleList, AutoTagRuleView, CreateAutoTagRule, CustomerParams, Deleted, Funnel, RecomputeView, RuleIdParams, ScoreView, StageRules,
   ResolveWarningBody, ResolvedWarning, WarningList, WarningParams, WarningQuery,
@@ -23,10 +24,6 @@ export interface ArchiveValueRoutesDeps {
   config: Config;
 }
 
-const isManager = (actor: Actor) => actor.role === 'admin' || actor.role === 'manager';
-function mayManage(actor: Actor): void {
-  if (!isManager(actor)) throw new AppError('forbidden', 'only managers and admins may change archive settings');
-}
 
 const presentRule = (r: AutoTagRule) => ({
   id: r.id, name: r.name, rule: r.rule, tagId: r.tagId, action: r.action, enabled: r.enabled, createdAt: r.createdAt.toISOString(),
@@ -39,7 +36,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     summary: 'Recompute scores, stages, warnings and auto-tags now (409 while another run holds the lock); answers the summary with timings',
     response: RecomputeView,
     async handler({ actor }) {
-      mayManage(actor);
+      assertCan(actor, 'archive.editValue');
       return recomputeArchive(d.db, d.corpId, d.clock.now());
     },
   });
@@ -72,7 +69,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     method: 'put', path: '/api/stages/rules', tags: ['archive'], summary: 'Replace the stage rules (applied from the next recompute)',
     body: StageRules, response: StageRules,
     async handler({ body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'archive.editValue');
       return setStageRules(d.db, d.corpId, body);
     },
   });
@@ -84,7 +81,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     async handler({ query, actor }) {
       const items = await listWarnings(d.db, d.corpId, {
         kind: query.kind as WarningKind | undefined, tier: query.tier, limit: query.limit, before: query.before,
-        userId: isManager(actor) ? undefined : actor.id,
+        userId: can(actor, 'archive.allWarnings') ? undefined : actor.id,
       });
       return {
         items: items.map((w) => ({
@@ -102,7 +99,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     params: WarningParams, body: ResolveWarningBody, response: ResolvedWarning,
     async handler({ params, body, actor }) {
       const done = await resolveWarning(d.db, d.corpId, params.id, {
-        by: actor.id, resolution: body.resolution ?? null, now: d.clock.now(), onlyUserId: isManager(actor) ? undefined : actor.id,
+        by: actor.id, resolution: body.resolution ?? null, now: d.clock.now(), onlyUserId: can(actor, 'archive.allWarnings') ? undefined : actor.id,
       });
       if (!done) throw notFound(`warning ${params.id}`);
       return { ...done, resolvedAt: done.resolvedAt.toISOString() };
@@ -114,7 +111,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     summary: 'Create an auto-tag rule: when the segment rule holds, add/remove the corp tag (applied on recompute)',
     body: CreateAutoTagRule, response: AutoTagRuleView,
     async handler({ body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'archive.editValue');
       return presentRule(await createAutoTagRule(d.db, d.corpId, { ...body, rule: body.rule }));
     },
   });
@@ -128,7 +125,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     method: 'delete', path: '/api/auto-tag-rules/:id', tags: ['archive'], summary: 'Delete an auto-tag rule (tags already set stay)',
     params: RuleIdParams, response: Deleted,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'archive.editValue');
       if (!(await deleteAutoTagRule(d.db, d.corpId, params.id))) throw notFound(`auto-tag rule ${params.id}`);
       return { deleted: true as const };
     },

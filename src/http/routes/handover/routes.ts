@@ -1,12 +1,13 @@
 import type { Db } from '../../../db/connection';
-import {
-  cancelHandover, confirmHandover, getPlan, listAudit, listPlans, listUnassigned, planHandover, setTakeovers, syncUnassigned, unassignedOf, type PlanInput,
-} from '../../../handover';
 import type { Clock } from '../../../lib/clock';
-import { AppError, notFound } from '../../../lib/errors';
+import {
+  cancelHandoverPlan, changeTakeovers, confirmHandoverPlan, draftHandover, draftUnassignedHandovers, handoverPlan, listAudit, listPlans, unassignedPool,
+  type HandoverCommandContext,
+} from '../../../handover';
 import type { WeComClient } from '../../../wecom/client';
+import { assertCan } from '../../../policy';
 import type { Actor, ApiRouter } from '../../apiRouter';
-import { presentPlan, presentPlanSummary } from '../../presenters/handover';
+import { presentAuditEntry, presentPlan, presentPlanSummary } from '../../presenters/handover';
 import {
   AuditList, AuditQuery, CreateHandover, HandoverList, HandoverListQuery, HandoverView, PlanIdParams, PlansCreated, PlanUnassigned,
   SetTakeovers, UnassignedList, UnassignedQuery,
@@ -23,32 +24,20 @@ export interface HandoverRouteDeps {
   onConfirmed(): void;
 }
 
-/** Only managers and admins may create, confirm or cancel handovers. */
-function mayManage(actor: Actor): string {
-  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage handovers');
-  return actor.id;
-}
-
 export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
-  const view = async (id: number) => {
-    const v = await getPlan(d.db, d.corpId, id);
-    if (!v) throw notFound(`handover ${id}`);
-    return presentPlan(v);
-  };
-  const draft = (actor: string, input: PlanInput) =>
-    d.db.transaction((tx) => planHandover(tx, input, { corpId: d.corpId, actor, now: d.clock.now(), customerCap: d.customerCap }));
+  /** The command context of a request by this actor (refused unless they may plan handovers). */
+  const acting = (actor: Actor): HandoverCommandContext =>
+    ({ corpId: d.corpId, actor: assertCan(actor, 'handover.plan'), customerCap: d.customerCap, now: () => d.clock.now() });
 
   api.route({
     method: 'post', path: '/api/handovers', status: 201, tags: ['handover'],
     summary: 'Draft a handover; answers the preflight of every item (skipped items carry their reason)',
     body: CreateHandover, response: HandoverView,
     async handler({ body, actor }) {
-      const who = mayManage(actor);
-      const id = await draft(who, {
+      return presentPlan(await draftHandover(d.db, acting(actor), {
         fromUserId: body.from, takeoverUserIds: body.takeovers, rule: body.rule, customers: body.customers, groups: body.groups,
         transferMessage: body.transferMessage, notifyUserIds: body.notifyUserIds,
-      });
-      return view(id);
+      }));
     },
   });
 
@@ -57,11 +46,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     summary: "Set or change a draft's takeovers: its items are planned again, each with a fresh preflight",
     params: PlanIdParams, body: SetTakeovers, response: HandoverView,
     async handler({ params, body, actor }) {
-      const who = mayManage(actor);
-      await d.db.transaction((tx) => setTakeovers(tx, params.id, { takeoverUserIds: body.takeovers, rule: body.rule }, {
-        corpId: d.corpId, actor: who, now: d.clock.now(), customerCap: d.customerCap,
-      }));
-      return view(params.id);
+      return presentPlan(await changeTakeovers(d.db, acting(actor), params.id, { takeoverUserIds: body.takeovers, rule: body.rule }));
     },
   });
 
@@ -69,10 +54,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     method: 'post', path: '/api/handovers/:id/confirm', tags: ['handover'], summary: 'Confirm a draft: its items are sent to WeCom (409 takeover_required without a takeover, nothing_to_transfer when no item passed the preflight)',
     params: PlanIdParams, response: HandoverView,
     async handler({ params, actor }) {
-      const who = mayManage(actor);
-      await d.db.transaction((tx) => confirmHandover(tx, d.corpId, params.id, who, d.clock.now()));
-      d.onConfirmed();
-      return view(params.id);
+      return presentPlan(await confirmHandoverPlan(d.db, acting(actor), params.id, () => d.onConfirmed()));
     },
   });
 
@@ -81,9 +63,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     summary: 'Cancel: unsent items are cancelled; items WeCom already accepted are still tracked to the end',
     params: PlanIdParams, response: HandoverView,
     async handler({ params, actor }) {
-      const who = mayManage(actor);
-      await d.db.transaction((tx) => cancelHandover(tx, d.corpId, params.id, who, d.clock.now()));
-      return view(params.id);
+      return presentPlan(await cancelHandoverPlan(d.db, acting(actor), params.id));
     },
   });
 
@@ -98,7 +78,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
   api.route({
     method: 'get', path: '/api/handovers/:id', tags: ['handover'], summary: 'One handover with every item and its state',
     params: PlanIdParams, response: HandoverView,
-    handler: ({ params }) => view(params.id),
+    handler: async ({ params }) => presentPlan(await handoverPlan(d.db, d.corpId, params.id)),
   });
 
   api.route({
@@ -106,8 +86,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     summary: "Departed reps' customers not yet reassigned (refresh=true reads WeCom's get_unassigned_list first)",
     query: UnassignedQuery, response: UnassignedList,
     async handler({ query }) {
-      if (query.refresh === 'true') await syncUnassigned(d.db, d.client, d.corpId);
-      return { items: await listUnassigned(d.db, d.corpId) };
+      return { items: await unassignedPool(d.db, d.client, d.corpId, { refresh: query.refresh === 'true' }) };
     },
   });
 
@@ -116,17 +95,9 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     summary: 'Draft one resigned handover per departed rep for all their unassigned customers',
     body: PlanUnassigned, response: PlansCreated,
     async handler({ body, actor }) {
-      const who = mayManage(actor);
-      await syncUnassigned(d.db, d.client, d.corpId);
-      const reps = (await listUnassigned(d.db, d.corpId)).filter((r) => r.customers > r.inOpenHandover);
-      const planIds: number[] = [];
-      for (const rep of reps) {
-        const ids = await unassignedOf(d.db, d.corpId, rep.userId);
-        planIds.push(await draft(who, {
-          fromUserId: rep.userId, takeoverUserIds: body.takeovers, rule: body.rule,
-          customers: { mode: 'list', externalUserIds: ids }, groups: body.includeGroups ? { mode: 'all' } : { mode: 'none' },
-        }));
-      }
+      const planIds = await draftUnassignedHandovers(d.db, d.client, acting(actor), {
+        takeoverUserIds: body.takeovers, rule: body.rule, includeGroups: body.includeGroups,
+      });
       return { planIds };
     },
   });
@@ -136,7 +107,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     async handler({ query }) {
       const rows = await listAudit(d.db, d.corpId, query);
       return {
-        items: rows.map((r) => ({ id: r.id, planId: r.planId, actor: r.actor, action: r.action, detail: r.detail, at: r.at.toISOString() })),
+        items: rows.map(presentAuditEntry),
         nextBefore: rows.length === query.limit ? rows.at(-1)!.id : null,
       };
     },

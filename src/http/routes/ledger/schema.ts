@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RELATION_STATUSES } from '../../../ledger/schema';
+import { RELATION_STATUSES } from '../../../ledger';
 
 // ---------------------------------------------------------------- shared pieces
 

@@ -1,12 +1,13 @@
 import type { Db } from '../../../db/connection';
 import type { Clock } from '../../../lib/clock';
-import { AppError, notFound } from '../../../lib/errors';
+import { notFound } from '../../../lib/errors';
 import type { Config } from '../../../lib/config';
 import {
   createSegment, deleteSegment, getSegment, listSegments, materialiseSegment, membersOf, previewSegment, updateSegment,
 } from '../../../segments';
 import type { WeComClient } from '../../../wecom/client';
-import type { Actor, ApiRouter } from '../../apiRouter';
+import { assertCan } from '../../../policy';
+import type { ApiRouter } from '../../apiRouter';
 import { presentSegment } from '../../presenters/segments';
 import {
   CreateSegment, Deleted, MemberList, MembersQuery, PreviewBody, PreviewView, SegmentIdParams, SegmentList, SegmentView, UpdateSegment,
@@ -19,12 +20,6 @@ export interface SegmentRoutesDeps {
   clock: Clock;
   client: WeComClient;
   config: Config;
-}
-
-/** Anyone signed in may preview and read segments; managers and admins save, change and materialise them. */
-function mayManage(actor: Actor): string {
-  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage segments');
-  return actor.id;
 }
 
 /** Segments: preview, CRUD, materialise. */
@@ -47,7 +42,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     method: 'post', path: '/api/segments', status: 201, tags: ['segments'], summary: 'Save a segment (name unique per corp: 409)',
     body: CreateSegment, response: SegmentView,
     async handler({ body, actor }) {
-      const who = mayManage(actor);
+      const who = assertCan(actor, 'segment.edit');
       return presentSegment(await createSegment(d.db, d.corpId, body, who, d.clock.now()));
     },
   });
@@ -66,7 +61,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     method: 'put', path: '/api/segments/:id', tags: ['segments'], summary: 'Change a segment (name, description, rule)',
     params: SegmentIdParams, body: UpdateSegment, response: SegmentView,
     async handler({ params, body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'segment.edit');
       return presentSegment(await updateSegment(d.db, d.corpId, params.id, body, d.clock.now()));
     },
   });
@@ -75,7 +70,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     method: 'delete', path: '/api/segments/:id', tags: ['segments'], summary: 'Delete a segment and its materialised members',
     params: SegmentIdParams, response: Deleted,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'segment.edit');
       await deleteSegment(d.db, d.corpId, params.id);
       return { deleted: true as const };
     },
@@ -86,7 +81,7 @@ export function segmentRoutes(api: ApiRouter, d: SegmentRoutesDeps): void {
     summary: 'Replace the stored members with who the rule matches now',
     params: SegmentIdParams, response: SegmentView,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'segment.edit');
       return presentSegment(await materialiseSegment(d.db, d.corpId, params.id, d.clock.now()));
     },
   });

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { Db } from '../../../db/connection';
 import type { Clock } from '../../../lib/clock';
-import { AppError, notFound } from '../../../lib/errors';
+import { notFound } from '../../../lib/errors';
 import {
   campaignStats, cancelCampaign, createCampaign, deleteCampaign, getCampaign, listCampaigns, listDeliveries, listRuns, pauseCampaign,
   previewCampaign, resumeCampaign, scheduleCampaign, updateCampaign, type CampaignSettings, type ScheduleInput as Schedule,
 } from '../../../touchpoints/campaigns';
-import type { Actor, ApiRouter } from '../../apiRouter';
+import { assertCan } from '../../../policy';
+import type { ApiRouter } from '../../apiRouter';
 import { presentCampaign, presentDelivery, presentPreview, presentRun } from '../../presenters/campaigns';
 import {
   CampaignIdParams, CampaignList, CampaignListQuery, CampaignView, CreateCampaign, Deleted, DeliveriesQuery, DeliveryList, PreviewView, RunList,
@@ -21,12 +22,6 @@ export interface CampaignRouteDeps {
   settings: CampaignSettings;
   /** A campaign was scheduled or resumed: run the scheduler now rather than at the next minute. */
   onActivated?(): void;
-}
-
-/** Anyone signed in may read campaigns and preview them; managers and admins change them. */
-function mayManage(actor: Actor): string {
-  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage campaigns');
-  return actor.id;
 }
 
 function toSchedule(s: z.infer<typeof ScheduleInput> | null | undefined): Schedule | null | undefined {
@@ -50,7 +45,7 @@ export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
     summary: 'Create a campaign (a draft): push to a segment, post to groups, or tasks for reps. 400 invalid_content names a per-customer variable in a push',
     body: CreateCampaign, response: CampaignView,
     async handler({ body, actor }) {
-      const who = mayManage(actor);
+      const who = assertCan(actor, 'campaign.edit');
       const row = await createCampaign(d.db, d.corpId, { ...body, schedule: toSchedule(body.schedule) }, who, now(), d.settings);
       return presentCampaign(row);
     },
@@ -73,7 +68,7 @@ export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
     method: 'put', path: '/api/campaigns/:id', tags, summary: 'Change a draft or paused campaign (409 otherwise)',
     params: CampaignIdParams, body: UpdateCampaign, response: CampaignView,
     async handler({ params, body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'campaign.edit');
       const { schedule, ...rest } = body;
       const patch = { ...rest, ...(schedule !== undefined ? { schedule: toSchedule(schedule) } : {}) };
       return presentCampaign(await updateCampaign(d.db, d.corpId, params.id, patch, now(), d.settings));
@@ -84,7 +79,7 @@ export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
     method: 'delete', path: '/api/campaigns/:id', tags, summary: 'Delete a draft (a campaign that ran is cancelled instead)',
     params: CampaignIdParams, response: Deleted,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'campaign.edit');
       await deleteCampaign(d.db, d.corpId, params.id);
       return { deleted: true as const };
     },
@@ -95,7 +90,7 @@ export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
     summary: 'Activate a draft (optionally setting its schedule): its occurrences run from now on, once each across instances',
     params: CampaignIdParams, body: ScheduleBody, response: CampaignView,
     async handler({ params, body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'campaign.edit');
       const row = await scheduleCampaign(d.db, d.corpId, params.id, toSchedule(body.schedule) ?? undefined, now(), d.settings);
       d.onActivated?.();
       return presentCampaign(row);
@@ -110,7 +105,7 @@ export function campaignRoutes(api: ApiRouter, d: CampaignRouteDeps): void {
     api.route({
       method: 'post', path: `/api/campaigns/:id/${verb}`, tags, summary, params: CampaignIdParams, response: CampaignView,
       async handler({ params, actor }) {
-        mayManage(actor);
+        assertCan(actor, 'campaign.edit');
         const row = await act(d.db, d.corpId, params.id, now());
         if (verb === 'resume') d.onActivated?.();
         return presentCampaign(row);

@@ -1,13 +1,14 @@
 import type { Db } from '../../../db/connection';
 import type { Clock } from '../../../lib/clock';
-import { AppError, notFound } from '../../../lib/errors';
+import { notFound } from '../../../lib/errors';
 import {
   archiveTemplate, channelStats, createChannel, createTemplate, deleteChannel, getChannel, getMedia, getTemplate, getWelcomeSettings,
   listCategories, listChannels, listGroupWelcomeTemplates, listTemplates, listWelcomeSends, previewTemplate, retryGroupWelcome,
   setWelcomeSettings, storeMedia, updateChannel, updateTemplate, useTemplate, type ContentDeps,
 } from '../../../touchpoints';
 import type { WeComClient } from '../../../wecom/client';
-import type { Actor, ApiRouter } from '../../apiRouter';
+import { assertCan } from '../../../policy';
+import type { ApiRouter } from '../../apiRouter';
 import { presentChannel, presentMedia, presentRendered, presentTemplate, presentWelcomeSend } from '../../presenters/content';
 import {
   CategoryList, ChannelList, ChannelListQuery, ChannelStatsView, ChannelView, CreateChannel, CreateTemplate, GroupWelcomeList, IdParams,
@@ -23,12 +24,6 @@ export interface ContentRouteDeps {
   client: WeComClient;
 }
 
-/** Anyone signed in may read, preview and use templates; managers and admins change content, channels and settings. */
-function mayManage(actor: Actor): string {
-  if (actor.role !== 'admin' && actor.role !== 'manager') throw new AppError('forbidden', 'only managers and admins may manage touchpoint content');
-  return actor.id;
-}
-
 const nextBefore = <T extends { id: number }>(rows: T[], limit: number) => (rows.length === limit ? rows.at(-1)!.id : null);
 
 /** Templates, media, channels (contact ways), welcome settings and group welcome templates. */
@@ -40,7 +35,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'post', path: '/api/templates', status: 201, tags: ['touchpoints'],
     summary: 'Create a template (group_welcome templates are added to WeCom too; see wecom.status)',
     body: CreateTemplate, response: TemplateView,
-    handler: async ({ body, actor }) => presentTemplate(await createTemplate(deps, body, mayManage(actor))),
+    handler: async ({ body, actor }) => presentTemplate(await createTemplate(deps, body, assertCan(actor, 'content.edit'))),
   });
   api.route({
     method: 'get', path: '/api/templates', tags: ['touchpoints'], summary: 'Templates, newest first, by kind / category / name',
@@ -68,7 +63,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'patch', path: '/api/templates/:id', tags: ['touchpoints'], summary: 'Change a template (the kind is fixed)',
     params: IdParams, body: UpdateTemplate, response: TemplateView,
     async handler({ params, body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'content.edit');
       return presentTemplate(await updateTemplate(deps, params.id, body));
     },
   });
@@ -77,7 +72,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: 'Archive a template (kept for what names it; a group welcome is deleted from WeCom)',
     params: IdParams, response: TemplateView,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'content.edit');
       return presentTemplate(await archiveTemplate(deps, params.id));
     },
   });
@@ -107,7 +102,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     body: UploadMedia, response: MediaView,
     async handler({ body, actor }) {
       const data = Buffer.from(body.dataBase64, 'base64');
-      return presentMedia(await storeMedia(d.db, d.corpId, { filename: body.filename, contentType: body.contentType, data, ...(body.type ? { type: body.type } : {}) }, mayManage(actor)));
+      return presentMedia(await storeMedia(d.db, d.corpId, { filename: body.filename, contentType: body.contentType, data, ...(body.type ? { type: body.type } : {}) }, assertCan(actor, 'content.edit')));
     },
   });
   api.route({
@@ -125,7 +120,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'post', path: '/api/channels', status: 201, tags: ['touchpoints'],
     summary: 'Create a channel QR code (a WeCom contact way with our state); status creating means WeCom did not answer clearly and recovery will finish it',
     body: CreateChannel, response: ChannelView,
-    handler: async ({ body, actor }) => presentChannel(await createChannel(deps, body, mayManage(actor))),
+    handler: async ({ body, actor }) => presentChannel(await createChannel(deps, body, assertCan(actor, 'content.edit'))),
   });
   api.route({
     method: 'get', path: '/api/channels', tags: ['touchpoints'], summary: 'Channels, newest first (deleted ones on request)',
@@ -146,7 +141,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: 'Change a channel (reps, remark and skipVerify are updated in WeCom; welcome template and tags are ours)',
     params: IdParams, body: UpdateChannel, response: ChannelView,
     async handler({ params, body, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'content.edit');
       return presentChannel(await updateChannel(deps, params.id, body));
     },
   });
@@ -154,7 +149,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'delete', path: '/api/channels/:id', tags: ['touchpoints'], summary: 'Delete the contact way in WeCom; the channel is kept as deleted',
     params: IdParams, response: ChannelView,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'content.edit');
       return presentChannel(await deleteChannel(deps, params.id));
     },
   });
@@ -183,7 +178,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: 'Set (or clear with null) the default welcome template (sent when an add matches no channel) and the default group welcome template',
     body: UpdateWelcomeSettings, response: WelcomeSettingsView,
     async handler({ body, actor }) {
-      await setWelcomeSettings(d.db, d.corpId, body, mayManage(actor));
+      await setWelcomeSettings(d.db, d.corpId, body, assertCan(actor, 'content.edit'));
       return settingsView();
     },
   });
@@ -206,7 +201,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: 'Send a failed or owed group welcome mirror to WeCom again (add, edit or delete as its state says)',
     params: IdParams, response: TemplateView,
     async handler({ params, actor }) {
-      mayManage(actor);
+      assertCan(actor, 'content.edit');
       // Archived ones too: they may still owe WeCom a delete.
       return presentTemplate(await retryGroupWelcome(d.db, d.client, d.corpId, params.id, new Date()));
     },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../lib/logger';
 import type { CallCounter } from './calls';
 import type { SimCore } from './core';
 import { errmsgFor, WeComError } from './errors';

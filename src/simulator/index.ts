@@ -1,7 +1,7 @@
 /**
  * The WeCom simulator: a real HTTP server that answers like WeCom for the APIs
  * Lifelong calls, delivers encrypted callbacks for world actions, and exposes
- * a control API under /__sim/. Public surface of src/wecom/simulator.
+ * a control API under /__sim/. Public surface of src/simulator: its only entry point.
  */
 export { createSimulator, DEFAULT_SETTINGS, demoSimulatorOptions, restoreSimulator, Simulator } from './simulator';
 export type { PersistenceStatus, PersistOptions, SimulatorOptions, SimulatorState } from './simulator';

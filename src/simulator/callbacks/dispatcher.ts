@@ -2,8 +2,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { encrypt, getSignature } from '@wecom/crypto';
-import type { Logger } from '../../../lib/logger';
-import { safeUrl } from '../../../lib/logger';
+import type { Logger } from '../../lib/logger';
+import { safeUrl } from '../../lib/logger';
 import type { BuiltEvent, EventSummary } from './eventXml';
 
 /** normal: deliver (with retries); drop: never sent (WeCom gave up); duplicate: delivered twice. */

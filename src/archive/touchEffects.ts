@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
 
-/** What campaigns need from the archive; campaigns never read archive tables themselves. */
+/** What followed a touch (orders, replies) and the last interaction per rep, as SQL or counts: campaigns never read archive tables themselves. */
 
 /** The last interaction of a customer with one rep, as a scalar subquery (null when none): for "most recent interaction" owner picks. */
 export function lastInteractionSql(corpId: string, r: { userId: SQL; externalUserId: SQL }): SQL {

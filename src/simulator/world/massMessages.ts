@@ -1,10 +1,9 @@
-import type { SimCore } from '../core';
+import type { MassReceiveRule, SimCore } from '../core';
 import type { Rng } from '../random';
 import { ActionError, type ActionResult, type DeliverOption } from './actions';
 
+export type { MassReceiveRule };
 export type MassChatType = 'single' | 'group';
-/** Receive quota per customer / group (§5.3): month_days (default), 7 per week, or 1 per day. */
-export type MassReceiveRule = 'month_days' | 'week7' | 'day1';
 export const MASS_RECEIVE_RULES: readonly MassReceiveRule[] = ['month_days', 'week7', 'day1'];
 
 /** Recipient statuses of get_groupmsg_send_result. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Clock, systemClock } from '../../lib/clock';
-import { type Logger, logger as rootLogger } from '../../lib/logger';
+import { type Clock, systemClock } from '../lib/clock';
+import { type Logger, logger as rootLogger } from '../lib/logger';
 import { registerAuthApi } from './api/auth';
 import { registerContactsApi } from './api/contacts';
 import { registerContactWaysApi } from './api/contactWays';

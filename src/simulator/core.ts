@@ -1,11 +1,13 @@
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../lib/logger';
 import type { CallbackDispatcher, Delivery, DeliveryMode } from './callbacks/dispatcher';
 import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
 import type { Rng } from './random';
 import type { TokenStore } from './tokens';
-import type { MassReceiveRule } from './world/massMessages';
 import type { MediaLibrary } from './world/media';
 import type { World } from './world/state';
+
+/** Receive quota per customer / group (§5.3): month_days (default), 7 per week, or 1 per day. A setting, so it lives with the settings. */
+export type MassReceiveRule = 'month_days' | 'week7' | 'day1';
 
 /** Behaviour switches the control API can flip at run time. */
 export interface SimSettings {

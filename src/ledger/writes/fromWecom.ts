@@ -1,5 +1,5 @@
-import type { ExternalContact, FollowInfo, FollowUser } from '../wecom/client';
-import type { ContactFacts, RelationFacts } from './writes/relations';
+import type { ExternalContact, FollowInfo, FollowUser } from '../../wecom/client';
+import type { ContactFacts, RelationFacts } from './relations';
 
 /** WeCom's customer shape → the ledger's facts. */
 export function contactFactsOf(c: ExternalContact): ContactFacts {

@@ -1,0 +1,91 @@
+import type { Db, Executor } from '../db/connection';
+import { notFound } from '../lib/errors';
+import type { WeComClient } from '../wecom/client';
+import { cancelHandover, confirmHandover } from './confirmHandover';
+import { planHandover, setTakeovers, type DistributionRule, type PlanInput } from './planHandover';
+import { getPlan } from './queries';
+import { listUnassigned, syncUnassigned, unassignedOf, type UnassignedRep } from './unassigned';
+
+/**
+ * The handover's commands: each is one request's whole work (its
+ * transactions, the reads around them, the decisions), so a caller — the
+ * HTTP API today, a console action tomorrow — calls one function and
+ * presents what it answers.
+ */
+
+/** A plan with its items and counts by status, as the API shows it. */
+export type HandoverPlanView = NonNullable<Awaited<ReturnType<typeof getPlan>>>;
+
+/** Who acts, for which corp, under which cap; the clock is read at each step, as each transaction starts. */
+export interface HandoverCommandContext {
+  corpId: string;
+  actor: string;
+  customerCap: number;
+  now: () => Date;
+}
+
+/** The plan, or 404. */
+export async function handoverPlan(ex: Executor, corpId: string, planId: number): Promise<HandoverPlanView> {
+  const v = await getPlan(ex, corpId, planId);
+  if (!v) throw notFound(`handover ${planId}`);
+  return v;
+}
+
+const draft = (db: Db, c: HandoverCommandContext, input: PlanInput) =>
+  db.transaction((tx) => planHandover(tx, input, { corpId: c.corpId, actor: c.actor, now: c.now(), customerCap: c.customerCap }));
+
+/** Drafts a handover with every item's preflight. */
+export async function draftHandover(db: Db, c: HandoverCommandContext, input: PlanInput): Promise<HandoverPlanView> {
+  const id = await draft(db, c, input);
+  return handoverPlan(db, c.corpId, id);
+}
+
+/** Sets or changes a draft's takeovers: its items are planned again. */
+export async function changeTakeovers(
+  db: Db, c: HandoverCommandContext, planId: number, t: { takeoverUserIds: string[]; rule: DistributionRule },
+): Promise<HandoverPlanView> {
+  await db.transaction((tx) => setTakeovers(tx, planId, t, { corpId: c.corpId, actor: c.actor, now: c.now(), customerCap: c.customerCap }));
+  return handoverPlan(db, c.corpId, planId);
+}
+
+/** Confirms a draft; `onConfirmed` (waking the sender) runs once it is committed. */
+export async function confirmHandoverPlan(
+  db: Db, c: HandoverCommandContext, planId: number, onConfirmed: () => void,
+): Promise<HandoverPlanView> {
+  await db.transaction((tx) => confirmHandover(tx, c.corpId, planId, c.actor, c.now()));
+  onConfirmed();
+  return handoverPlan(db, c.corpId, planId);
+}
+
+/** Cancels: unsent items are cancelled; what WeCom accepted is still tracked. */
+export async function cancelHandoverPlan(db: Db, c: HandoverCommandContext, planId: number): Promise<HandoverPlanView> {
+  await db.transaction((tx) => cancelHandover(tx, c.corpId, planId, c.actor, c.now()));
+  return handoverPlan(db, c.corpId, planId);
+}
+
+/** Departed reps' customers not yet reassigned; `refresh` reads WeCom's list first. */
+export async function unassignedPool(db: Db, client: WeComClient, corpId: string, opts: { refresh: boolean }): Promise<UnassignedRep[]> {
+  if (opts.refresh) await syncUnassigned(db, client, corpId);
+  return listUnassigned(db, corpId);
+}
+
+/**
+ * One resigned handover per departed rep for all their unassigned customers
+ * not already in an open handover (WeCom's list read first). Answers the plan ids.
+ */
+export async function draftUnassignedHandovers(
+  db: Db, client: WeComClient, c: HandoverCommandContext,
+  opts: { takeoverUserIds: string[]; rule: DistributionRule; includeGroups: boolean },
+): Promise<number[]> {
+  await syncUnassigned(db, client, c.corpId);
+  const reps = (await listUnassigned(db, c.corpId)).filter((r) => r.customers > r.inOpenHandover);
+  const planIds: number[] = [];
+  for (const rep of reps) {
+    const ids = await unassignedOf(db, c.corpId, rep.userId);
+    planIds.push(await draft(db, c, {
+      fromUserId: rep.userId, takeoverUserIds: opts.takeoverUserIds, rule: opts.rule,
+      customers: { mode: 'list', externalUserIds: ids }, groups: opts.includeGroups ? { mode: 'all' } : { mode: 'none' },
+    }));
+  }
+  return planIds;
+}
