@@ -6,6 +6,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { eventsProcessed } from '../lib/metrics';
 import type { WeComEvent } from '../wecom/callback/events';
+import { isWeComError } from '../wecom/client';
 import { LoopWorker } from './loopWorker';
 import { eventQueue } from './queues';
 
@@ -83,6 +84,16 @@ export class EventWorker extends LoopWorker {
         ctx.log.warn('lease lost; another worker owns the event now');
         return;
       }
+      if (isWeComError(err) && err.kind === 'rate_limited') {
+        // WeCom's frequency block (45009 blocks the API for a minute) says nothing about this event: wait it out
+        // without spending an attempt, or a burst beyond 10,000 reads a minute would park good events as dead.
+        await eventQueue.release(db, this.scope, [row.id], this.id, {
+          availableAt: sql`now() + make_interval(secs => ${RATE_LIMIT_WAIT_SECONDS})`,
+          set: sql`last_error = ${errorMessage(err).slice(0, 2000)}`,
+        });
+        eventsProcessed.inc({ type: row.dispatchKey, outcome: 'rate_limited' });
+        return;
+      }
       const outcome = await eventQueue.fail(db, this.scope, row.id, this.id, errorMessage(err), {
         maxAttempts: this.o.maxAttempts,
         ...this.o.backoff,
@@ -94,3 +105,6 @@ export class EventWorker extends LoopWorker {
 }
 
 class LeaseLost extends Error {}
+
+/** WeCom's minute-level frequency block lasts 60 s (API-NOTES §6.1). */
+const RATE_LIMIT_WAIT_SECONDS = 60;

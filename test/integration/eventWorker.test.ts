@@ -6,6 +6,7 @@ import { appendEvent, HandlerRegistry, type EventHandler } from '../../src/event
 import { EventWorker } from '../../src/jobs/eventWorker';
 import { createLogger } from '../../src/lib/logger';
 import { parseCallbackXml } from '../../src/wecom/callback/parse';
+import { WeComRateLimitedError } from '../../src/wecom/client';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
 import { getTestDb, openSecondConnection } from '../helpers/db';
 import { eventually, freshCorpId, getJson, startTestService, testConfig } from '../helpers/service';
@@ -219,4 +220,24 @@ describe('through the service', () => {
     expect((await fetch(`${service.url}/api/events/${dead.id}/retry`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token' } })).status).toBe(404);
     await service.stop();
   });
+});
+
+it('waits out a WeCom frequency block without spending an attempt (a burst must not park good events)', async () => {
+  const corpId = freshCorpId();
+  const [id] = await addEvents(database.db, corpId, 1);
+  const rateLimited: EventHandler = {
+    async prepare() {
+      throw new WeComRateLimitedError('externalcontact/get', { errcode: 45009, errmsg: 'api freq out of limit' });
+    },
+    async apply() {},
+  };
+  const w = worker(database.db, corpId, new HandlerRegistry().on('change_external_contact:add_external_contact', rateLimited));
+  // maxAttempts is 3: five tries that each spent an attempt would have parked it.
+  for (let i = 0; i < 5; i++) await w.runOnce();
+  const [row] = rowsOf<{ status: string; attempts: number; wait: number; last_error: string }>(await database.db.execute(sql`
+    select status, attempts, extract(epoch from available_at - now())::float8 as wait, last_error
+    from inbound_events where corp_id = ${corpId} and id = ${id}`));
+  expect(row).toMatchObject({ status: 'pending', attempts: 0 });
+  expect(row!.wait).toBeGreaterThan(50);
+  expect(row!.last_error).toMatch(/45009/);
 });
