@@ -25,6 +25,11 @@ async function main() {
                  count(*) filter (where status = 'done')::int as done, count(*) filter (where status = 'dead')::int as dead
           from inbound_events where corp_id = ${config.corpId}`);
         process.send!({ type: 'count', ...rowsOf<Record<string, number>>(res)[0] });
+      } else if (m.type === 'pending') {
+        // Cheap enough to ask often while the worker drains (the claim's partial index), unlike the full count.
+        const res = await service.database.db.execute(sql`
+          select count(*)::int as pending from inbound_events where corp_id = ${config.corpId} and status = 'pending'`);
+        process.send!({ type: 'pending', ...rowsOf<Record<string, number>>(res)[0] });
       } else if (m.type === 'stop') {
         await service.stop();
         process.send!({ type: 'stopped' }, () => process.exit(0));

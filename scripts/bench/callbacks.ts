@@ -159,18 +159,19 @@ async function benchOne(label: string, env: Record<string, string>, simUrl: stri
     if ((await res.text()) !== 'success') lost++;
   }
   const drainStarted = Date.now();
-  let counts = await count(svc);
-  while (counts.done + counts.dead < counts.rows && Date.now() - drainStarted < DRAIN_MS) {
-    await new Promise((r) => setTimeout(r, 200));
-    counts = await count(svc);
+  let left = await pendingOf(svc);
+  while (left > 0 && Date.now() - drainStarted < DRAIN_MS) {
+    await new Promise((r) => setTimeout(r, 1000));
+    left = await pendingOf(svc);
   }
+  const counts = await count(svc);
   const drainSeconds = (Date.now() - drainStarted) / 1000;
   const { rows, keys } = counts;
   svc.send({ type: 'stop' });
   await nextMessage(svc, 'stopped').catch(() => undefined);
   const sent = crashed.next;
   const killedUnanswered = crashed.unanswered.length;
-  return { label, ref, ours, paced, rate, loopP99, batch, processedInLoop, drainSeconds, leftPending: counts.rows - counts.done - counts.dead, stored: rows, sent, retried: unanswered.length, killedUnanswered, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
+  return { label, ref, ours, paced, rate, loopP99, batch, processedInLoop, drainSeconds, leftPending: left, stored: rows, sent, retried: unanswered.length, killedUnanswered, lost: lost + Math.max(0, sent - rows), twice: rows - keys };
 }
 
 /** Distinct signed callbacks: a real relation each (the worker's externalcontact/get finds it), CreateTime apart. */
@@ -190,6 +191,12 @@ function signedPool(relations: readonly { userid: string; external_userid: strin
     pool.push(`msg_signature=${sig}&timestamp=${now}&nonce=${nonce}\t${body}`);
   }
   return pool;
+}
+
+async function pendingOf(svc: ChildProcess): Promise<number> {
+  const answer = nextMessage<{ pending: number }>(svc, 'pending');
+  svc.send({ type: 'pending' });
+  return (await answer).pending;
 }
 
 async function count(svc: ChildProcess): Promise<{ rows: number; keys: number; done: number; dead: number }> {
