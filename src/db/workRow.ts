@@ -240,3 +240,117 @@ export function workQueue(o: WorkQueueOptions): WorkQueue {
     },
   };
 }
+
+/**
+ * The lease on an entity row (a channel, a group welcome template) that owes
+ * WeCom a mirror call. The row's state is the entity's own, so it is not a
+ * work row; only the lease is shared: taken for an owner on the database's
+ * clock (a service clock may be simulated and jump ahead), given up only by
+ * that owner within the corp.
+ */
+export const mirrorLeaseColumns = () => ({
+  /** Lease of the WeCom call in flight; nobody else calls for the row until it passes. */
+  wecomLockedUntil: timestamp('wecom_locked_until', { withTimezone: true, mode: 'date' }),
+  /** Who holds the lease (a worker's or process's id). */
+  wecomLockedBy: text('wecom_locked_by'),
+});
+
+export interface MirrorLeaseOptions {
+  /** The lease's name in metrics. */
+  name: string;
+  /** A table with mirrorLeaseColumns(), `id` and `corp_id`. */
+  table: string;
+  /** When a row owes WeCom a call (unqualified columns). */
+  owed: SQL;
+}
+
+export interface TakeOptions {
+  owner: string;
+  leaseSeconds: number;
+  limit: number;
+  /** Extra SQL condition (already parameterised). */
+  where?: SQL;
+  /** Default: by id. */
+  orderBy?: SQL;
+}
+
+export interface GiveBackOptions {
+  /** Keep the lease (ours) this much longer: a pause before anyone calls again. Default: free at once. */
+  availableAfterSeconds?: number;
+  /** Extra assignments (already parameterised, unqualified columns). */
+  set?: SQL;
+  /** Extra condition the row must still meet. */
+  where?: SQL;
+}
+
+export interface MirrorLease {
+  readonly name: string;
+  readonly table: string;
+  /** Assignments taking the lease for `owner` (insert or update values), for the statement that records the owed call, so both commit together. */
+  taken(owner: string, leaseSeconds: number): { wecomLockedUntil: SQL; wecomLockedBy: string };
+  /** Assignments giving the lease up, for the statement that records the call's outcome. */
+  freed(): { wecomLockedUntil: null; wecomLockedBy: null };
+  /**
+   * The row is in scope and the lease is `owner`'s: run out or not, as long as
+   * nobody took it over (a take changes the owner) — an answer WeCom gave is
+   * recorded rather than asked for again.
+   */
+  holds(scope: Scope, owner: string): SQL;
+  /** Takes the lease of up to `limit` owed rows whose lease is free; their ids. */
+  take(ex: Executor, scope: Scope, o: TakeOptions): Promise<number[]>;
+  /** Gives the lease back (or keeps it for a pause), only if `owner` holds it; false when it does not. */
+  release(ex: Executor, scope: Scope, id: number, owner: string, o?: GiveBackOptions): Promise<boolean>;
+  /** Owed rows and how long the oldest free one has waited, for /metrics. */
+  stats(ex: Executor, scope: Scope): Promise<WorkStats>;
+}
+
+const MIRROR_LEASE_FREE = sql`(wecom_locked_until is null or wecom_locked_until < now())`;
+
+export function mirrorLease(o: MirrorLeaseOptions): MirrorLease {
+  const t = sql.identifier(o.table);
+  const until = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
+  const holds = (scope: Scope, owner: string) => sql`${scope.corp(o.table)} and ${sql.identifier(o.table)}.wecom_locked_by = ${owner}`;
+  return {
+    name: o.name,
+    table: o.table,
+    taken: (owner, seconds) => ({ wecomLockedUntil: until(seconds), wecomLockedBy: owner }),
+    freed: () => ({ wecomLockedUntil: null, wecomLockedBy: null }),
+    holds,
+
+    async take(ex, scope, c) {
+      const extra = c.where ? sql`and (${c.where})` : sql``;
+      const res = await ex.execute(sql`
+        update ${t} set wecom_locked_until = ${until(c.leaseSeconds)}, wecom_locked_by = ${c.owner}
+        where id in (
+          select id from ${t}
+          where ${scope.corp()} and (${o.owed}) and ${MIRROR_LEASE_FREE} ${extra}
+          order by ${c.orderBy ?? sql`id`}
+          limit ${c.limit}
+          for update skip locked)
+        returning id`);
+      return rowsOf<{ id: string }>(res).map((r) => Number(r.id));
+    },
+
+    async release(ex, scope, id, owner, g = {}) {
+      const lease = g.availableAfterSeconds !== undefined
+        ? sql`wecom_locked_until = ${until(g.availableAfterSeconds)}`
+        : sql`wecom_locked_until = null, wecom_locked_by = null`;
+      const extra = g.set ? sql`, ${g.set}` : sql``;
+      const cond = g.where ? sql`and (${g.where})` : sql``;
+      const res = await ex.execute(sql`
+        update ${t} set ${lease} ${extra}
+        where id = ${id} and ${holds(scope, owner)} ${cond}
+        returning id`);
+      return rowsOf(res).length === 1;
+    },
+
+    async stats(ex, scope) {
+      // Waiting since the lease ran out (or, never leased, since the last change); never negative, as updated_at may be on a simulated clock.
+      const [r] = rowsOf<{ n: number; oldest: number | null }>(await ex.execute(sql`
+        select count(*)::int as n,
+          greatest(0, extract(epoch from now() - min(coalesce(wecom_locked_until, updated_at)) filter (where ${MIRROR_LEASE_FREE})))::float8 as oldest
+        from ${t} where ${scope.corp()} and (${o.owed})`));
+      return { byStatus: { owed: Number(r?.n ?? 0) }, oldestDueSeconds: Number(r?.oldest ?? 0) };
+    },
+  };
+}

@@ -19,8 +19,8 @@ export class ContentRecovery extends LoopWorker {
   }
 
   runOnce(): Promise<number> {
-    // Real time, not the injected clock: the content leases (wecom_locked_until) are coordination between
-    // instances, written on real time by the content routes; a simulator clock jumped ahead would expire them mid-call.
-    return recoverContent(this.o.db, this.o.client, this.o.corpId, new Date());
+    // Real time, not the injected clock, for what the content steps stamp (updated_at, deleted_at, media expiry) as the routes do;
+    // the leases themselves are on the database's clock.
+    return recoverContent(this.o.db, this.o.client, this.o.corpId, new Date(), this.id);
   }
 }

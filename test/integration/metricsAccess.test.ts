@@ -35,8 +35,8 @@ describe('/metrics is not for the open network', () => {
     const local = await get(`http://127.0.0.1:${port}/metrics`);
     expect(local.status).toBe(200);
     expect(local.body).toContain('lifelong_');
-    // Every work queue reports its rows by status, read from the database on scrape.
-    for (const queue of ['events', 'sync', 'app_messages', 'tag_changes', 'handover', 'campaign_runs', 'campaign_dispatch', 'campaign_results']) {
+    // Every work queue (and mirror lease) reports its rows by status, read from the database on scrape.
+    for (const queue of ['events', 'sync', 'app_messages', 'tag_changes', 'handover', 'campaign_runs', 'campaign_dispatch', 'campaign_results', 'channel_mirror', 'group_welcome_mirror']) {
       expect(local.body).toMatch(new RegExp(`lifelong_work_rows\\{queue="${queue}",status="\\w+"\\} \\d+`));
       expect(local.body).toMatch(new RegExp(`lifelong_work_oldest_due_seconds\\{queue="${queue}"\\} [\\d.e+-]+`));
     }

@@ -317,7 +317,7 @@ describe('touchpoint content', () => {
     await postCallback(base, seal({ token: w.config.callback.token, aesKey: w.config.callback.aesKey, corpId: w.corpId }, xml2));
     await settle(w);
     expect(w.sim.calls.count('externalcontact/send_welcome_msg', crashed.welcomeCode!)).toBe(0);
-    await recoverContent(database.db, w.service.client, w.corpId, new Date());
+    await recoverContent(database.db, w.service.client, w.corpId, new Date(), 'recovery-test');
     expect(await q(sql`select status from welcome_sends where corp_id = ${w.corpId} and welcome_code = ${crashed.welcomeCode!}`)).toEqual([{ status: 'unknown' }]);
   });
 
@@ -338,7 +338,9 @@ describe('touchpoint content', () => {
     const unclear = await call('PATCH', `/api/channels/${ch.id}`, { remark: 'Flyer v3' });
     expect(unclear.body).toMatchObject({ status: 'active', remark: 'Flyer v3', syncPending: true });
     expect(w.sim.contactWay(ch.configId)!.remark).toBe('Flyer v2');
-    await recoverContent(database.db, w.service.client, w.corpId, new Date(Date.now() + 60_000));
+    // The pause after the unclear failure is on the database's clock: let it pass there.
+    await database.db.execute(sql`update channels set wecom_locked_until = now() - interval '1 second' where corp_id = ${w.corpId} and id = ${ch.id}`);
+    await recoverContent(database.db, w.service.client, w.corpId, new Date(), 'recovery-test');
     expect((await getJson(`${base}/api/channels/${ch.id}`)).body).toMatchObject({ remark: 'Flyer v3', syncPending: false, lastError: null });
     expect(w.sim.contactWay(ch.configId)!.remark).toBe('Flyer v3');
 
@@ -356,7 +358,7 @@ describe('touchpoint content', () => {
     // Instance B recorded one and died before calling.
     const never = rowsOf<{ id: string }>(await insert('llcrashedbeforecall'))[0]!.id;
     const before = w.sim.calls.count('externalcontact/add_contact_way');
-    await recoverContent(database.db, w.service.client, w.corpId, new Date());
+    await recoverContent(database.db, w.service.client, w.corpId, new Date(), 'recovery-test');
     const finished = (await getJson(`${base}/api/channels/${half}`)).body;
     expect(finished).toMatchObject({ status: 'active', configId: expect.any(String) });
     expect(w.sim.truth().contactWays.filter((c) => c.state === 'llcrashedmidcall01' && !c.deleted).map((c) => c.config_id)).toEqual([finished.configId]);
@@ -366,7 +368,7 @@ describe('touchpoint content', () => {
     // The lease keeps recovery off a call still in flight.
     const inFlight = rowsOf<{ id: string }>(await database.db.execute(sql`insert into channels (corp_id, name, state, status, user_ids, created_by, wecom_locked_until)
       values (${w.corpId}, 'in flight', 'llinflight', 'creating', ${sql.param([repA!])}::text[], 'admin', now() + interval '1 minute') returning id`))[0]!.id;
-    await recoverContent(database.db, w.service.client, w.corpId, new Date());
+    await recoverContent(database.db, w.service.client, w.corpId, new Date(), 'recovery-test');
     expect((await getJson(`${base}/api/channels/${inFlight}`)).body.status).toBe('creating');
   });
 

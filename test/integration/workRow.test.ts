@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../../src/db/connection';
 import { corpScope } from '../../src/db/scope';
-import { workQueue } from '../../src/db/workRow';
+import { mirrorLease, workQueue } from '../../src/db/workRow';
 import { getTestDb } from '../helpers/db';
 import { freshCorpId } from '../helpers/service';
 
@@ -127,4 +127,93 @@ it('stats() counts rows per status and the oldest due wait', async () => {
   expect(stats.byStatus).toEqual({ ready: 2, unsure: 1, dead: 1 });
   expect(stats.oldestDueSeconds).toBeCloseTo(90, 0);
   expect((await queue.stats(database.db, corpScope(freshCorpId()), now))).toEqual({ byStatus: { ready: 0, unsure: 0, dead: 0 }, oldestDueSeconds: 0 });
+});
+
+describe('mirrorLease: the lease on an entity row owing WeCom a call', () => {
+  const lease = mirrorLease({ name: 'test_mirror', table: 'test_mirror', owed: sql`status = 'owed'` });
+
+  beforeAll(async () => {
+    await database.db.execute(sql`create table test_mirror (
+      id bigserial primary key, corp_id text not null, status text not null default 'owed',
+      wecom_locked_until timestamptz, wecom_locked_by text, updated_at timestamptz not null default now(), note text)`);
+  });
+
+  async function addOwed(corpId: string, status = 'owed', lockedUntil = sql`null`): Promise<number> {
+    const [r] = rowsOf<{ id: string }>(await database.db.execute(sql`
+      insert into test_mirror (corp_id, status, wecom_locked_until) values (${corpId}, ${status}, ${lockedUntil}) returning id`));
+    return Number(r!.id);
+  }
+  async function mirrorRow(id: number) {
+    const [r] = rowsOf<{ wecom_locked_by: string | null; lease_left: number | null; note: string | null }>(await database.db.execute(sql`
+      select wecom_locked_by, extract(epoch from wecom_locked_until - now())::float8 as lease_left, note from test_mirror where id = ${id}`));
+    return r!;
+  }
+
+  it('takes only owed rows of its corp whose lease is free, for one owner at a time', async () => {
+    const corpId = freshCorpId();
+    const scope = corpScope(corpId);
+    const owed = await addOwed(corpId);
+    await addOwed(corpId, 'synced'); // owes nothing
+    await addOwed(corpId, 'owed', sql`now() + interval '1 minute'`); // a call in flight (no owner recorded)
+    await addOwed(freshCorpId()); // another corp's
+    expect(await lease.take(database.db, scope, { owner: 'a', leaseSeconds: 60, limit: 10 })).toEqual([owed]);
+    expect(await lease.take(database.db, scope, { owner: 'b', leaseSeconds: 60, limit: 10 })).toEqual([]);
+    expect(await mirrorRow(owed)).toMatchObject({ wecom_locked_by: 'a' });
+  });
+
+  it('a lease taken by A is released neither by B nor by A from another corp', async () => {
+    const corpId = freshCorpId();
+    const scope = corpScope(corpId);
+    const id = await addOwed(corpId);
+    await lease.take(database.db, scope, { owner: 'a', leaseSeconds: 60, limit: 1 });
+    expect(await lease.release(database.db, scope, id, 'b', { set: sql`note = 'b'` })).toBe(false);
+    expect(await lease.release(database.db, corpScope(freshCorpId()), id, 'a', { set: sql`note = 'other corp'` })).toBe(false);
+    expect(await mirrorRow(id)).toMatchObject({ wecom_locked_by: 'a', note: null });
+    expect(await lease.release(database.db, scope, id, 'a', { set: sql`note = 'a'` })).toBe(true);
+    expect(await mirrorRow(id)).toEqual({ wecom_locked_by: null, lease_left: null, note: 'a' });
+  });
+
+  it('an expired lease can be taken by B, after which A no longer holds it', async () => {
+    const corpId = freshCorpId();
+    const scope = corpScope(corpId);
+    const id = await addOwed(corpId);
+    await lease.take(database.db, scope, { owner: 'a', leaseSeconds: 60, limit: 1 });
+    await database.db.execute(sql`update test_mirror set wecom_locked_until = now() - interval '1 second' where id = ${id}`);
+    expect(await lease.take(database.db, scope, { owner: 'b', leaseSeconds: 60, limit: 1 })).toEqual([id]);
+    expect(await lease.release(database.db, scope, id, 'a')).toBe(false);
+    expect(await mirrorRow(id)).toMatchObject({ wecom_locked_by: 'b' });
+  });
+
+  it('lease times follow the database clock, the retry pause too', async () => {
+    const corpId = freshCorpId();
+    const scope = corpScope(corpId);
+    const id = await addOwed(corpId);
+    await lease.take(database.db, scope, { owner: 'a', leaseSeconds: 120, limit: 1 });
+    expect((await mirrorRow(id)).lease_left).toBeCloseTo(120, -1);
+    // The pause keeps the lease ours for that long, counted from the database's now().
+    expect(await lease.release(database.db, scope, id, 'a', { availableAfterSeconds: 30 })).toBe(true);
+    expect(await mirrorRow(id)).toMatchObject({ wecom_locked_by: 'a', lease_left: expect.closeTo(30, -1) });
+    expect(await lease.take(database.db, scope, { owner: 'b', leaseSeconds: 60, limit: 1 })).toEqual([]);
+    // A short lease runs out on the database's clock, whatever the process thinks the time is.
+    await lease.release(database.db, scope, id, 'a', { availableAfterSeconds: 0.2 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await lease.take(database.db, scope, { owner: 'b', leaseSeconds: 60, limit: 1 })).toEqual([id]);
+    // The assignments for an insert or update are on the database's clock as well.
+    const taken = lease.taken('c', 45);
+    expect(taken.wecomLockedBy).toBe('c');
+    expect(rowsOf<{ left: number }>(await database.db.execute(sql`select extract(epoch from ${taken.wecomLockedUntil} - now())::float8 as left`))[0]!.left).toBeCloseTo(45, 3);
+  });
+
+  it('stats: owed rows, and how long the oldest free one has waited', async () => {
+    const corpId = freshCorpId();
+    const scope = corpScope(corpId);
+    await addOwed(corpId, 'owed', sql`now() - interval '90 seconds'`);
+    await addOwed(corpId, 'owed', sql`now() + interval '1 minute'`); // in flight: owed, not waiting
+    await addOwed(corpId, 'synced');
+    await addOwed(freshCorpId(), 'owed', sql`now() - interval '1 hour'`);
+    const stats = await lease.stats(database.db, scope);
+    expect(stats.byStatus).toEqual({ owed: 2 });
+    expect(stats.oldestDueSeconds).toBeCloseTo(90, 0);
+    expect(await lease.stats(database.db, corpScope(freshCorpId()))).toEqual({ byStatus: { owed: 0 }, oldestDueSeconds: 0 });
+  });
 });

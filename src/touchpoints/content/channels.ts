@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { employeeStates, liveTagIds, relationStatsByState, type StateRelationStats } from '../../ledger';
 import { conflict, errorMessage, notFound } from '../../lib/errors';
 import { errcodeOf, type WeComClient } from '../../wecom/client';
 import { invalid, outcomeUnknown, wecomFailure } from './failures';
-import { WECOM_LEASE_MS } from './groupWelcome';
+import { channelMirror, RETRY_AFTER_SECONDS, ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS } from './mirrorLease';
 import { channels, welcomeSends, type ChannelStatus } from './schema';
 import { getTemplate, type ContentDeps } from './templates';
 
@@ -15,8 +16,6 @@ export type ChannelRow = typeof channels.$inferSelect;
 export const CHANNEL_USERS_MAX = 100;
 export const REMARK_MAX_CHARS = 30;
 export const STATE_MAX_CHARS = 30;
-/** After an unclear failure, how long until recovery sends an idempotent call again. */
-const RETRY_AFTER_MS = 30_000;
 /** WeCom: the config_id is unknown or already deleted. */
 const GONE = 41044;
 
@@ -62,6 +61,15 @@ const wecomWay = (c: Pick<ChannelRow, 'userIds' | 'remark' | 'skipVerify' | 'sta
   ({ user: c.userIds, remark: c.remark, skip_verify: c.skipVerify, state: c.state });
 
 const byId = (corpId: string, id: number) => and(eq(channels.corpId, corpId), eq(channels.id, id));
+/** The row, while `owner` holds its WeCom lease: only the lease's owner records a call's outcome. */
+const leasedBy = (corpId: string, id: number, owner: string) => and(eq(channels.id, id), channelMirror.holds(corpScope(corpId), owner));
+
+/** Leaves the row owed after an unclear failure, the lease kept a while so the next try does not hammer WeCom. */
+async function pauseOwed(db: Db, corpId: string, id: number, owner: string, err: unknown): Promise<void> {
+  await channelMirror.release(db, corpScope(corpId), id, owner, {
+    availableAfterSeconds: RETRY_AFTER_SECONDS, set: sql`last_errcode = ${errcodeOf(err) ?? null}, last_error = ${errorMessage(err).slice(0, 500)}`,
+  });
+}
 
 export async function getChannel(ex: Executor, corpId: string, id: number): Promise<ChannelRow | undefined> {
   const [row] = await ex.select().from(channels).where(byId(corpId, id));
@@ -88,32 +96,32 @@ export async function listChannels(ex: Executor, corpId: string, f: { status?: C
  * recovery, which finds the way by its state — so one channel never gets two
  * contact ways.
  */
-export async function createChannel(d: ContentDeps, input: ChannelInput, actor: string, now = new Date()): Promise<ChannelRow> {
+export async function createChannel(d: ContentDeps, input: ChannelInput, actor: string, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
   const c = { userIds: input.userIds, remark: input.remark ?? '', skipVerify: input.skipVerify ?? true, welcomeTemplateId: input.welcomeTemplateId ?? null, tagIds: [...new Set(input.tagIds ?? [])] };
   await validate(d.db, d.corpId, c);
   const [row] = await d.db
     .insert(channels)
-    .values({ corpId: d.corpId, name: input.name, state: newState(), status: 'creating', ...c, createdBy: actor, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) })
+    .values({ corpId: d.corpId, name: input.name, state: newState(), status: 'creating', ...c, createdBy: actor, ...channelMirror.taken(owner, WECOM_LEASE_SECONDS) })
     .returning();
   try {
     // Type 2 (multi-member) even for one rep, so reps can be changed later; scene 2 = QR code.
     const res = await d.client.contactWays.add({ type: 2, scene: 2, ...wecomWay(row!) });
-    return await finishCreate(d.db, d.corpId, row!.id, res.config_id, res.qr_code ?? null);
+    return await finishCreate(d.db, d.corpId, row!.id, owner, res.config_id, res.qr_code ?? null);
   } catch (err) {
     if (outcomeUnknown(err)) {
       await d.db.update(channels).set({ lastErrcode: errcodeOf(err) ?? null, lastError: `outcome unknown, recovery will finish it: ${errorMessage(err).slice(0, 300)}` }).where(byId(d.corpId, row!.id));
       return (await getChannel(d.db, d.corpId, row!.id))!;
     }
-    await d.db.update(channels).set({ status: 'failed', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500), updatedAt: now })
-      .where(byId(d.corpId, row!.id));
+    await d.db.update(channels).set({ status: 'failed', ...channelMirror.freed(), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500), updatedAt: now })
+      .where(leasedBy(d.corpId, row!.id, owner));
     throw wecomFailure(err, 'add_contact_way');
   }
 }
 
-async function finishCreate(db: Db, corpId: string, id: number, configId: string, qrCode: string | null): Promise<ChannelRow> {
+async function finishCreate(db: Db, corpId: string, id: number, owner: string, configId: string, qrCode: string | null): Promise<ChannelRow> {
   const [row] = await db.update(channels)
-    .set({ status: 'active', configId, qrCode, wecomSyncedVersion: sql`${channels.version}`, wecomLockedUntil: null, lastErrcode: null, lastError: null, updatedAt: new Date() })
-    .where(and(byId(corpId, id), eq(channels.status, 'creating')))
+    .set({ status: 'active', configId, qrCode, wecomSyncedVersion: sql`${channels.version}`, ...channelMirror.freed(), lastErrcode: null, lastError: null, updatedAt: new Date() })
+    .where(and(leasedBy(corpId, id, owner), eq(channels.status, 'creating')))
     .returning();
   return row ?? (await getChannel(db, corpId, id))!;
 }
@@ -124,7 +132,7 @@ async function finishCreate(db: Db, corpId: string, id: number, configId: string
  * those values, so sending again is harmless); a refusal puts the old values
  * back (502), an unclear failure leaves the version owed for recovery.
  */
-export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPatch, now = new Date()): Promise<ChannelRow> {
+export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPatch, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
   const cur = await getChannel(d.db, d.corpId, id);
   if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
   if (cur.status !== 'active') throw conflict(`channel ${id} is ${cur.status}: only an active channel can be changed`);
@@ -139,7 +147,8 @@ export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPa
     .update(channels)
     .set({
       ...next, ...(patch.name !== undefined ? { name: patch.name } : {}), updatedAt: now,
-      ...(wecomChanged ? { version: sql`${channels.version} + 1`, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) } : {}),
+      // The new version's call takes the lease over: an older call in flight then cannot record its outcome.
+      ...(wecomChanged ? { version: sql`${channels.version} + 1`, ...channelMirror.taken(owner, WECOM_LEASE_SECONDS) } : {}),
     })
     .where(and(byId(d.corpId, id), eq(channels.status, 'active')))
     .returning();
@@ -147,53 +156,50 @@ export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPa
   if (!wecomChanged) return row;
   try {
     await d.client.contactWays.update({ config_id: row.configId!, ...wecomWay(row) });
-    return await settleVersion(d.db, d.corpId, id, row.version);
+    return await settleVersion(d.db, d.corpId, id, owner, row.version);
   } catch (err) {
     if (outcomeUnknown(err)) {
-      await d.db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-        .where(byId(d.corpId, id));
+      await pauseOwed(d.db, d.corpId, id, owner, err);
       return (await getChannel(d.db, d.corpId, id))!;
     }
     // WeCom kept the old values: so do we.
     await d.db.update(channels)
-      .set({ userIds: cur.userIds, remark: cur.remark, skipVerify: cur.skipVerify, wecomSyncedVersion: row.version, wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-      .where(and(byId(d.corpId, id), eq(channels.version, row.version)));
+      .set({ userIds: cur.userIds, remark: cur.remark, skipVerify: cur.skipVerify, wecomSyncedVersion: row.version, ...channelMirror.freed(), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+      .where(and(leasedBy(d.corpId, id, owner), eq(channels.version, row.version)));
     throw wecomFailure(err, 'update_contact_way');
   }
 }
 
-async function settleVersion(db: Db, corpId: string, id: number, version: number): Promise<ChannelRow> {
+async function settleVersion(db: Db, corpId: string, id: number, owner: string, version: number): Promise<ChannelRow> {
   await db.update(channels)
-    .set({ wecomSyncedVersion: sql`greatest(${channels.wecomSyncedVersion}, ${version})`, wecomLockedUntil: null, lastErrcode: null, lastError: null })
-    .where(byId(corpId, id));
+    .set({ wecomSyncedVersion: sql`greatest(${channels.wecomSyncedVersion}, ${version})`, ...channelMirror.freed(), lastErrcode: null, lastError: null })
+    .where(leasedBy(corpId, id, owner));
   return (await getChannel(db, corpId, id))!;
 }
 
 /** Deletes the contact way in WeCom and the channel here (soft: relations keep naming its state). */
-export async function deleteChannel(d: ContentDeps, id: number, now = new Date()): Promise<ChannelRow> {
+export async function deleteChannel(d: ContentDeps, id: number, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
   const cur = await getChannel(d.db, d.corpId, id);
   if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
   if (cur.status === 'creating') throw conflict(`channel ${id} is still being created: try again once it is active or failed`);
   if (cur.status === 'failed' || !cur.configId) {
-    const [row] = await d.db.update(channels).set({ status: 'deleted', deletedAt: now, updatedAt: now, wecomLockedUntil: null }).where(byId(d.corpId, id)).returning();
+    const [row] = await d.db.update(channels).set({ status: 'deleted', deletedAt: now, updatedAt: now, ...channelMirror.freed() }).where(byId(d.corpId, id)).returning();
     return row!;
   }
   const [row] = await d.db.update(channels)
-    .set({ status: 'deleting', updatedAt: now, wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) })
+    .set({ status: 'deleting', updatedAt: now, ...channelMirror.taken(owner, WECOM_LEASE_SECONDS) })
     .where(and(byId(d.corpId, id), inArray(channels.status, ['active', 'deleting'])))
     .returning();
   if (!row) throw conflict(`channel ${id} changed meanwhile: try again`);
   try {
     await delWay(d.client, row.configId!);
-    return await finishDelete(d.db, d.corpId, id, now);
+    return await finishDelete(d.db, d.corpId, id, owner, now);
   } catch (err) {
     if (outcomeUnknown(err)) {
-      await d.db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-        .where(byId(d.corpId, id));
+      await pauseOwed(d.db, d.corpId, id, owner, err);
       return (await getChannel(d.db, d.corpId, id))!;
     }
-    await d.db.update(channels).set({ status: 'active', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-      .where(and(byId(d.corpId, id), eq(channels.status, 'deleting')));
+    await undoDelete(d.db, d.corpId, id, owner, err);
     throw wecomFailure(err, 'del_contact_way');
   }
 }
@@ -207,12 +213,18 @@ async function delWay(client: WeComClient, configId: string): Promise<void> {
   }
 }
 
-async function finishDelete(db: Db, corpId: string, id: number, now: Date): Promise<ChannelRow> {
+async function finishDelete(db: Db, corpId: string, id: number, owner: string, now: Date): Promise<ChannelRow> {
   const [row] = await db.update(channels)
-    .set({ status: 'deleted', deletedAt: now, updatedAt: now, wecomLockedUntil: null, lastErrcode: null, lastError: null })
-    .where(and(byId(corpId, id), eq(channels.status, 'deleting')))
+    .set({ status: 'deleted', deletedAt: now, updatedAt: now, ...channelMirror.freed(), lastErrcode: null, lastError: null })
+    .where(and(leasedBy(corpId, id, owner), eq(channels.status, 'deleting')))
     .returning();
   return row ?? (await getChannel(db, corpId, id))!;
+}
+
+/** WeCom refused the delete: the channel is active again. */
+async function undoDelete(db: Db, corpId: string, id: number, owner: string, err: unknown): Promise<void> {
+  await db.update(channels).set({ status: 'active', ...channelMirror.freed(), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
+    .where(and(leasedBy(corpId, id, owner), eq(channels.status, 'deleting')));
 }
 
 export interface ChannelStats extends StateRelationStats {
@@ -241,17 +253,9 @@ export async function channelStats(ex: Executor, corpId: string, id: number, now
   };
 }
 
-/** Takes the WeCom lease of rows whose lease has passed and that owe WeCom something. */
-async function claimOwed(db: Db, corpId: string, now: Date, limit: number): Promise<ChannelRow[]> {
-  const ids = rowsOf<{ id: string }>(await db.execute(sql`
-    update channels set wecom_locked_until = ${new Date(now.getTime() + WECOM_LEASE_MS).toISOString()}::timestamptz
-    where id in (
-      select id from channels
-      where corp_id = ${corpId} and (status in ('creating', 'deleting') or (status = 'active' and version > wecom_synced_version))
-        and (wecom_locked_until is null or wecom_locked_until < ${now.toISOString()}::timestamptz)
-      order by id limit ${limit}
-      for update skip locked)
-    returning id`)).map((r) => Number(r.id));
+/** Takes the WeCom lease of rows that owe WeCom something and whose lease has passed. */
+async function claimOwed(db: Db, corpId: string, owner: string, limit: number): Promise<ChannelRow[]> {
+  const ids = await channelMirror.take(db, corpScope(corpId), { owner, leaseSeconds: WECOM_LEASE_SECONDS, limit });
   if (ids.length === 0) return [];
   return db.select().from(channels).where(and(eq(channels.corpId, corpId), inArray(channels.id, ids)));
 }
@@ -277,42 +281,39 @@ async function findWayByState(client: WeComClient, state: string, since: Date): 
  * by its state (found → active; not found → the add never happened → failed);
  * an owed update or delete is sent again. Returns the channels looked at.
  */
-export async function recoverChannels(db: Db, client: WeComClient, corpId: string, now: Date, limit = 20): Promise<number> {
-  const rows = await claimOwed(db, corpId, now, limit);
+export async function recoverChannels(db: Db, client: WeComClient, corpId: string, now: Date, owner: string, limit = 20): Promise<number> {
+  const rows = await claimOwed(db, corpId, owner, limit);
   for (const c of rows) {
     try {
       if (c.status === 'creating') {
         const way = await findWayByState(client, c.state, new Date(c.createdAt.getTime() - 86_400_000));
-        if (way) await finishCreate(db, corpId, c.id, way.config_id, way.qr_code ?? null);
+        if (way) await finishCreate(db, corpId, c.id, owner, way.config_id, way.qr_code ?? null);
         else {
-          await db.update(channels).set({ status: 'failed', wecomLockedUntil: null, lastError: 'WeCom has no contact way with this state: the add never happened', updatedAt: now })
-            .where(and(byId(corpId, c.id), eq(channels.status, 'creating')));
+          await db.update(channels).set({ status: 'failed', ...channelMirror.freed(), lastError: 'WeCom has no contact way with this state: the add never happened', updatedAt: now })
+            .where(and(leasedBy(corpId, c.id, owner), eq(channels.status, 'creating')));
         }
       } else if (c.status === 'deleting') {
         await delWay(client, c.configId!);
-        await finishDelete(db, corpId, c.id, now);
+        await finishDelete(db, corpId, c.id, owner, now);
       } else {
         await client.contactWays.update({ config_id: c.configId!, ...wecomWay(c) });
-        await settleVersion(db, corpId, c.id, c.version);
+        await settleVersion(db, corpId, c.id, owner, c.version);
       }
     } catch (err) {
       const refused = !outcomeUnknown(err);
       if (refused && c.status === 'active') {
         // WeCom refuses this version for good: stop owing it, and say that WeCom's values differ from ours.
         await db.update(channels).set({
-          wecomSyncedVersion: c.version, wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null,
+          wecomSyncedVersion: c.version, ...channelMirror.freed(), lastErrcode: errcodeOf(err) ?? null,
           lastError: `WeCom refused the update, it keeps its earlier values: ${errorMessage(err).slice(0, 300)}`,
-        }).where(and(byId(corpId, c.id), eq(channels.version, c.version)));
+        }).where(and(leasedBy(corpId, c.id, owner), eq(channels.version, c.version)));
         continue;
       }
       if (refused && c.status === 'deleting') {
-        await db.update(channels).set({ status: 'active', wecomLockedUntil: null, lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-          .where(and(byId(corpId, c.id), eq(channels.status, 'deleting')));
+        await undoDelete(db, corpId, c.id, owner, err);
         continue;
       }
-      // Leave it owed; the lease (plus a pause) keeps the next try from hammering WeCom.
-      await db.update(channels).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), lastErrcode: errcodeOf(err) ?? null, lastError: errorMessage(err).slice(0, 500) })
-        .where(byId(corpId, c.id));
+      await pauseOwed(db, corpId, c.id, owner, err);
     }
   }
   return rows.length;

@@ -1,18 +1,16 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { rowsOf, type Db, type Executor } from '../../db/connection';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { errorMessage, notFound } from '../../lib/errors';
 import { errcodeOf, type GroupWelcomeTemplate, type WeComClient } from '../../wecom/client';
 import { wecomAttachments } from './attachments';
 import { outcomeUnknown } from './failures';
+import { groupWelcomeMirror, RETRY_AFTER_SECONDS, ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS } from './mirrorLease';
 import { renderString } from './render';
 import { templates } from './schema';
 
 type TemplateRow = typeof templates.$inferSelect;
 
-/** How long a WeCom call in flight owns its row (well above the client's timeout and retries). */
-export const WECOM_LEASE_MS = 120_000;
-/** After an unclear failure, how long until recovery tries the idempotent call again. */
-const RETRY_AFTER_MS = 30_000;
 /** WeCom's placeholder for the joining member's nickname. */
 const NICKNAME = '%NICKNAME%';
 
@@ -31,37 +29,36 @@ async function wecomContent(ex: Executor, client: WeComClient, corpId: string, t
   }
 }
 
-/** Takes the row's WeCom lease if no call is in flight; the claimed row, or undefined. */
-async function claim(db: Db, corpId: string, id: number, now: Date): Promise<TemplateRow | undefined> {
-  const [row] = await db
-    .update(templates)
-    .set({ wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) })
-    .where(and(
-      eq(templates.corpId, corpId), eq(templates.id, id), sql`${templates.wecomStatus} in ('adding', 'editing', 'deleting')`,
-      sql`(${templates.wecomLockedUntil} is null or ${templates.wecomLockedUntil} < ${now.toISOString()}::timestamptz)`,
-    ))
-    .returning();
-  return row;
+/** Takes the row's WeCom lease for `owner` if it owes a call and none is in flight; the claimed row, or undefined. */
+async function claim(db: Db, corpId: string, id: number, owner: string): Promise<TemplateRow | undefined> {
+  const [taken] = await groupWelcomeMirror.take(db, corpScope(corpId), { owner, leaseSeconds: WECOM_LEASE_SECONDS, limit: 1, where: sql`id = ${id}` });
+  if (taken === undefined) return undefined;
+  return (await db.select().from(templates).where(and(eq(templates.corpId, corpId), eq(templates.id, taken))))[0];
 }
 
 /**
  * Mirrors one group welcome template to WeCom: add (no template_id yet),
  * edit (content changed) or del (archived). The owed action is recorded on the
- * row (status + lease) before the call and its outcome after. An add whose
+ * row (status + lease) before the call and its outcome after, the outcome only
+ * while `owner` still holds the lease. An add whose
  * outcome is unknown cannot be looked up (WeCom has no list call for these),
  * so it ends `failed` with that said rather than risk a second copy unasked;
  * edits and deletes are idempotent and are simply sent again by recovery.
  */
-export async function syncGroupWelcome(db: Db, client: WeComClient, corpId: string, id: number, now: Date, opts: { claimed?: boolean } = {}): Promise<TemplateRow> {
+export async function syncGroupWelcome(
+  db: Db, client: WeComClient, corpId: string, id: number, now: Date, opts: { claimed?: boolean; owner?: string } = {},
+): Promise<TemplateRow> {
+  const owner = opts.owner ?? ROUTES_LEASE_OWNER;
+  const scope = corpScope(corpId);
   const row = opts.claimed
     ? (await db.select().from(templates).where(and(eq(templates.corpId, corpId), eq(templates.id, id))))[0]
-    : await claim(db, corpId, id, now);
+    : await claim(db, corpId, id, owner);
   if (!row) return current(db, corpId, id);
-  const where = and(eq(templates.corpId, corpId), eq(templates.id, id));
+  const where = and(eq(templates.id, id), groupWelcomeMirror.holds(scope, owner));
   try {
     if (row.wecomStatus === 'deleting') {
       await client.groupWelcome.del(row.wecomTemplateId!);
-      await db.update(templates).set({ wecomStatus: 'deleted', wecomLockedUntil: null, wecomErrcode: null, wecomError: null }).where(where);
+      await db.update(templates).set({ wecomStatus: 'deleted', ...groupWelcomeMirror.freed(), wecomErrcode: null, wecomError: null }).where(where);
     } else {
       const content = await wecomContent(db, client, corpId, row, now);
       let templateId = row.wecomTemplateId;
@@ -69,7 +66,7 @@ export async function syncGroupWelcome(db: Db, client: WeComClient, corpId: stri
       else templateId = (await client.groupWelcome.add(content)).template_id;
       // An edit saved while this call was out leaves the version ahead: still owed.
       await db.update(templates).set({
-        wecomTemplateId: templateId, wecomSyncedVersion: row.version, wecomLockedUntil: null, wecomErrcode: null, wecomError: null,
+        wecomTemplateId: templateId, wecomSyncedVersion: row.version, ...groupWelcomeMirror.freed(), wecomErrcode: null, wecomError: null,
         wecomStatus: sql`case when ${templates.archivedAt} is not null then 'deleting' when ${templates.version} > ${row.version} then 'editing' else 'synced' end`,
       }).where(where);
     }
@@ -78,15 +75,18 @@ export async function syncGroupWelcome(db: Db, client: WeComClient, corpId: stri
     const errcode = errcodeOf(err) ?? null;
     if (row.wecomStatus === 'adding') {
       await db.update(templates).set({
-        wecomStatus: 'failed', wecomLockedUntil: null, wecomErrcode: errcode,
+        wecomStatus: 'failed', ...groupWelcomeMirror.freed(), wecomErrcode: errcode,
         wecomError: unknown
           ? `outcome unknown (${errorMessage(err).slice(0, 200)}); WeCom cannot list group welcome templates, so sync again to add it (an earlier copy may remain in WeCom)`
           : errorMessage(err).slice(0, 500),
       }).where(where);
     } else if (unknown) {
-      await db.update(templates).set({ wecomLockedUntil: new Date(now.getTime() + RETRY_AFTER_MS), wecomErrcode: errcode, wecomError: errorMessage(err).slice(0, 500) }).where(where);
+      // Still owed: keep the lease a while, so the next try does not hammer WeCom.
+      await groupWelcomeMirror.release(db, scope, id, owner, {
+        availableAfterSeconds: RETRY_AFTER_SECONDS, set: sql`wecom_errcode = ${errcode}, wecom_error = ${errorMessage(err).slice(0, 500)}`,
+      });
     } else {
-      await db.update(templates).set({ wecomStatus: 'failed', wecomLockedUntil: null, wecomErrcode: errcode, wecomError: errorMessage(err).slice(0, 500) }).where(where);
+      await db.update(templates).set({ wecomStatus: 'failed', ...groupWelcomeMirror.freed(), wecomErrcode: errcode, wecomError: errorMessage(err).slice(0, 500) }).where(where);
     }
   }
   return current(db, corpId, id);
@@ -99,7 +99,7 @@ async function current(ex: Executor, corpId: string, id: number): Promise<Templa
 }
 
 /** Tries a failed (or owed) group welcome mirror again: add, edit or delete as the row's state says. */
-export async function retryGroupWelcome(db: Db, client: WeComClient, corpId: string, id: number, now: Date): Promise<TemplateRow> {
+export async function retryGroupWelcome(db: Db, client: WeComClient, corpId: string, id: number, now: Date, owner = ROUTES_LEASE_OWNER): Promise<TemplateRow> {
   const t = await current(db, corpId, id);
   if (t.kind !== 'group_welcome') throw notFound(`group welcome template ${id}`);
   if (t.wecomStatus === 'failed') {
@@ -108,31 +108,29 @@ export async function retryGroupWelcome(db: Db, client: WeComClient, corpId: str
         when ${templates.wecomTemplateId} is null then 'adding' else 'editing' end`,
     }).where(and(eq(templates.corpId, corpId), eq(templates.id, id), eq(templates.wecomStatus, 'failed')));
   }
-  return syncGroupWelcome(db, client, corpId, id, now);
+  return syncGroupWelcome(db, client, corpId, id, now, { owner });
 }
 
 /**
- * Recovery of mirrors left owed by a crash or an unclear failure: edits and
- * deletes are sent again; an add left in flight past its lease is marked
- * failed (outcome unknown). Returns the rows looked at.
+ * Recovery of mirrors left owed by a crash or an unclear failure, once their
+ * lease has passed: edits and deletes are sent again; an add left in flight is
+ * marked failed (outcome unknown). Returns the rows looked at.
  */
-export async function recoverGroupWelcomes(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
-  const stale = rowsOf<{ id: string; wecom_status: string }>(await db.execute(sql`
-    select id, wecom_status from templates
-    where corp_id = ${corpId} and wecom_status in ('adding', 'editing', 'deleting')
-      and (wecom_locked_until is null or wecom_locked_until < ${now.toISOString()}::timestamptz)
-    order by id limit 50`));
-  for (const s of stale) {
-    const id = Number(s.id);
-    if (s.wecom_status === 'adding') {
+export async function recoverGroupWelcomes(db: Db, client: WeComClient, corpId: string, now: Date, owner: string, limit = 50): Promise<number> {
+  const scope = corpScope(corpId);
+  const ids = await groupWelcomeMirror.take(db, scope, { owner, leaseSeconds: WECOM_LEASE_SECONDS, limit });
+  if (ids.length === 0) return 0;
+  const rows = await db.select({ id: templates.id, wecomStatus: templates.wecomStatus }).from(templates)
+    .where(and(eq(templates.corpId, corpId), inArray(templates.id, ids)));
+  for (const r of rows.sort((a, b) => a.id - b.id)) {
+    if (r.wecomStatus === 'adding') {
       await db.update(templates).set({
-        wecomStatus: 'failed', wecomLockedUntil: null,
+        wecomStatus: 'failed', ...groupWelcomeMirror.freed(),
         wecomError: 'outcome unknown (the add was interrupted); WeCom cannot list group welcome templates, so sync again to add it (an earlier copy may remain in WeCom)',
-      }).where(and(eq(templates.corpId, corpId), eq(templates.id, id), eq(templates.wecomStatus, 'adding'),
-        sql`(${templates.wecomLockedUntil} is null or ${templates.wecomLockedUntil} < ${now.toISOString()}::timestamptz)`));
+      }).where(and(eq(templates.id, r.id), eq(templates.wecomStatus, 'adding'), groupWelcomeMirror.holds(scope, owner)));
     } else {
-      await syncGroupWelcome(db, client, corpId, id, now);
+      await syncGroupWelcome(db, client, corpId, r.id, now, { claimed: true, owner });
     }
   }
-  return stale.length;
+  return ids.length;
 }

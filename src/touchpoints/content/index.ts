@@ -22,4 +22,5 @@ export {
 export { registerWelcomeHandlers, sendWelcome, settleStaleWelcomes, warmWelcomeMedia, listWelcomeSends, WELCOME_CODE_TTL_MS, type WelcomeDeps, type WelcomeSendRow } from './welcome';
 export { invalid, wecomFailure, outcomeUnknown } from './failures';
 export { recoverContent } from './recovery';
+export { channelMirror, groupWelcomeMirror } from './mirrorLease';
 export { welcomesOf, type WelcomeTimelineItem } from './welcomeTimeline';

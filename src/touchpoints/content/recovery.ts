@@ -9,11 +9,12 @@ import { settleStaleWelcomes, warmWelcomeMedia } from './welcome';
  * channels being created, updated or deleted; group welcome mirrors; welcome
  * sends left without an outcome. It also keeps welcome media uploaded (a
  * WelcomeCode's 20 s should not wait on an upload). Each step works only on rows whose lease has
- * passed, so instances may run it side by side. Returns rows handled.
+ * passed, so instances may run it side by side; `owner` (the worker's id) holds
+ * the leases it takes. Returns rows handled.
  */
-export async function recoverContent(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
-  const channels = await recoverChannels(db, client, corpId, now);
-  const templates = await recoverGroupWelcomes(db, client, corpId, now);
+export async function recoverContent(db: Db, client: WeComClient, corpId: string, now: Date, owner: string): Promise<number> {
+  const channels = await recoverChannels(db, client, corpId, now, owner);
+  const templates = await recoverGroupWelcomes(db, client, corpId, now, owner);
   await settleStaleWelcomes(db, corpId, now);
   await warmWelcomeMedia(db, client, corpId, now);
   return channels + templates;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { mirrorLeaseColumns } from '../../db/workRow';
 import type { TemplateAttachment } from './render';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -41,8 +42,8 @@ export const templates = pgTable(
     wecomTemplateId: text('wecom_template_id'),
     wecomStatus: text('wecom_status').$type<WecomMirrorStatus>().notNull().default('none'),
     wecomSyncedVersion: integer('wecom_synced_version').notNull().default(0),
-    /** Lease of the WeCom call in flight; recovery leaves the row alone until it passes. */
-    wecomLockedUntil: ts('wecom_locked_until'),
+    /** Lease of the WeCom call in flight, with its owner; recovery leaves the row alone until it passes. */
+    ...mirrorLeaseColumns(),
     wecomErrcode: integer('wecom_errcode'),
     wecomError: text('wecom_error'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -113,8 +114,8 @@ export const channels = pgTable(
     /** Bumped when what WeCom holds (users, remark, skip_verify) changes; synced when WeCom has it. */
     version: integer('version').notNull().default(1),
     wecomSyncedVersion: integer('wecom_synced_version').notNull().default(0),
-    /** Lease of the WeCom call in flight; recovery leaves the row alone until it passes. */
-    wecomLockedUntil: ts('wecom_locked_until'),
+    /** Lease of the WeCom call in flight, with its owner; recovery leaves the row alone until it passes. */
+    ...mirrorLeaseColumns(),
     lastErrcode: integer('last_errcode'),
     lastError: text('last_error'),
     createdBy: text('created_by').notNull(),

@@ -4,7 +4,8 @@ import { notFound } from '../../lib/errors';
 import type { WeComClient } from '../../wecom/client';
 import { validateAttachments } from './attachments';
 import { invalid } from './failures';
-import { syncGroupWelcome, WECOM_LEASE_MS } from './groupWelcome';
+import { syncGroupWelcome } from './groupWelcome';
+import { groupWelcomeMirror, ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS } from './mirrorLease';
 import {
   GROUP_WELCOME_TEXT_MAX_BYTES, TEXT_MAX_BYTES, isCustomerVariable, isKnownVariable, templateVariables, type TemplateAttachment,
 } from './render';
@@ -101,7 +102,7 @@ export async function createTemplate(d: ContentDeps, input: TemplateInput, actor
     .insert(templates)
     .values({
       corpId: d.corpId, name: input.name, category: input.category ?? '', kind: input.kind, text, attachments, createdBy: actor,
-      wecomStatus: mirrored ? 'adding' : 'none', ...(mirrored ? { wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) } : {}),
+      wecomStatus: mirrored ? 'adding' : 'none', ...(mirrored ? groupWelcomeMirror.taken(ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS) : {}),
     })
     .returning();
   if (!mirrored) return row!;
@@ -125,7 +126,7 @@ export async function updateTemplate(d: ContentDeps, id: number, patch: Template
       // A template never added (failed) is added on the next sync; one that is, is edited.
       ...(mirrored ? {
         wecomStatus: sql`case when ${templates.wecomTemplateId} is null then 'adding' else 'editing' end`,
-        wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS),
+        ...groupWelcomeMirror.taken(ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS),
       } : {}),
       updatedAt: now,
     })
@@ -144,7 +145,7 @@ export async function archiveTemplate(d: ContentDeps, id: number, now = new Date
     .set({
       archivedAt: now, updatedAt: now,
       ...(current.kind === 'group_welcome' ? { wecomStatus: mirrored ? 'deleting' : 'deleted' } : {}),
-      ...(mirrored ? { wecomLockedUntil: new Date(now.getTime() + WECOM_LEASE_MS) } : {}),
+      ...(mirrored ? groupWelcomeMirror.taken(ROUTES_LEASE_OWNER, WECOM_LEASE_SECONDS) : {}),
     })
     .where(and(eq(templates.corpId, d.corpId), eq(templates.id, id), isNull(templates.archivedAt)))
     .returning();
