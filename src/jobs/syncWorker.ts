@@ -40,7 +40,7 @@ export class SyncWorker extends LoopWorker {
     const log = this.o.log.child({ syncJobId: id });
     try {
       log.info('full sync started');
-      await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
+      await runFullSync({ db, scope, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
       await db.transaction(async (tx) => {
         if (!(await syncQueue.settle(tx, scope, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
       });

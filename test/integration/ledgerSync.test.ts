@@ -269,7 +269,7 @@ describe('a sync killed half-way', () => {
     let steps = 0;
     await expect(
       runFullSync({
-        db: database.db, client: w.service.client, log: createLogger('silent'), owner: 'doomed', leaseSeconds: 1,
+        db: database.db, scope: corpScope(w.corpId), client: w.service.client, log: createLogger('silent'), owner: 'doomed', leaseSeconds: 1,
         onProgress: ({ phase }) => {
           if (phase === 'contacts' && ++steps === 4) throw new Killed();
         },

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import type { Logger } from '../../lib/logger';
 import type { GroupChat, User, WeComClient } from '../../wecom/client';
 import { customerGroups, employees, relations, syncJobs } from '../schema';
@@ -51,6 +52,8 @@ export class SyncPaused extends Error {
 
 export interface FullSyncDeps {
   db: Db;
+  /** The corp whose job this is: a job id from another corp is not found. */
+  scope: Scope;
   client: WeComClient;
   log: Logger;
   /** The claimer's id; every save checks the lease still belongs to it. */
@@ -70,13 +73,14 @@ export interface FullSyncDeps {
  */
 export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void> {
   const { db, client } = d;
-  let [job] = await db.select().from(syncJobs).where(eq(syncJobs.id, jobId));
+  const corpId = d.scope.corpId;
+  const thisJob = and(eq(syncJobs.corpId, corpId), eq(syncJobs.id, jobId));
+  let [job] = await db.select().from(syncJobs).where(thisJob);
   if (!job) throw new Error(`sync job ${jobId} not found`);
-  const corpId = job.corpId;
   const cause: Cause = { cause: 'sync', syncJobId: job.id };
   if (!job.startedAt) {
-    await db.update(syncJobs).set({ startedAt: new Date() }).where(eq(syncJobs.id, job.id));
-    [job] = await db.select().from(syncJobs).where(eq(syncJobs.id, jobId));
+    await db.update(syncJobs).set({ startedAt: new Date() }).where(thisJob);
+    [job] = await db.select().from(syncJobs).where(thisJob);
   }
   const startedAt = job!.startedAt!;
   let phase = job!.phase as Phase;
@@ -98,7 +102,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
           progressDone: next.done ?? done, progressTotal: next.total ?? total,
           lockedUntil: sql`now() + make_interval(secs => ${d.leaseSeconds})`,
         })
-        .where(and(eq(syncJobs.id, jobId), eq(syncJobs.lockedBy, d.owner)))
+        .where(and(thisJob, eq(syncJobs.lockedBy, d.owner)))
         .returning({ id: syncJobs.id });
       if (saved.length === 0) throw new LeaseLost();
     });

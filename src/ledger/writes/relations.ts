@@ -130,7 +130,7 @@ export async function applyRelations(
         ...(restoring ? { status: 'active' as const, statusChangedAt: new Date() } : {}),
         updatedAt: new Date(),
       })
-      .where(eq(relations.id, row.id));
+      .where(and(eq(relations.corpId, corpId), eq(relations.id, row.id)));
     if (f.tagIds) await replaceTags(ex, corpId, row.id, f.tagIds);
     if (restoring) counts.restored++;
     else counts.edited++;
@@ -182,7 +182,7 @@ export async function applyRelations(
 
   await appendRelationHistory(ex, history);
   if (cause.syncJobId !== undefined && seenIds.length) {
-    await ex.execute(sql`update relations set last_seen_sync_id = ${cause.syncJobId} where id = any(${sql.param(seenIds)}::bigint[])`);
+    await ex.execute(sql`update relations set last_seen_sync_id = ${cause.syncJobId} where corp_id = ${corpId} and id = any(${sql.param(seenIds)}::bigint[])`);
   }
   if (counts.added || counts.restored) await refreshConnected(ex, corpId, customerIds);
   return counts;
@@ -230,7 +230,7 @@ export async function endRelations(
   const moving = existing.filter((r) => r.status !== to);
   if (moving.length) {
     await ex.execute(sql`update relations set status = ${to}, status_changed_at = now(), updated_at = now()
-      where id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
+      where corp_id = ${corpId} and id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
   }
   const missing = pairs.filter((p) => !found.has(pairKey(p.user_id, p.external_user_id)));
   const created = missing.length ? rowsOf<{ id: string; user_id: string; external_user_id: string }>(await ex.execute(sql`
