@@ -125,11 +125,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   // ceiling on 2 cores; waiting for a quiet front door instead left a long burst's events unprocessed for >10 s.
   const appender = new GroupCommitAppender(database.db);
   const worker = pool.add({ name: 'events', intervalMs: pollMs ?? 500, wakeOn: ['event-stored'] }, (ms) => new EventWorker({
-    db, corpId, handlers, log: log.child({ category: 'event-worker' }), maxAttempts: config.EVENT_MAX_ATTEMPTS, pollMs: ms, backoff: o.backoff,
+    db, corpId, handlers, clock, log: log.child({ category: 'event-worker' }), maxAttempts: config.EVENT_MAX_ATTEMPTS, pollMs: ms, backoff: o.backoff,
     giveWay: (spentMs) => appender.giveWay(2 * spentMs),
   }));
   const syncWorker = pool.add({ name: 'sync', intervalMs: pollMs ?? 1000, wakeOn: ['sync-requested'] },
-    (ms) => new SyncWorker({ db, corpId, client, log: log.child({ category: 'sync' }), pollMs: ms, backoff: o.backoff }));
+    (ms) => new SyncWorker({ db, corpId, client, clock, log: log.child({ category: 'sync' }), pollMs: ms, backoff: o.backoff }));
   const appMessages = pool.add({ name: 'app-messages', intervalMs: pollMs ?? 1000, wakeOn: ['app-messages-queued'] },
     (ms) => new AppMessageWorker({ db, corpId, client, log: log.child({ category: 'app-messages' }), pollMs: ms, backoff: o.backoff }));
   const handoverSender = pool.add({ name: 'handover-sender', intervalMs: pollMs ?? 1000, wakeOn: ['handover-confirmed'] },

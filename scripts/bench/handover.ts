@@ -72,7 +72,7 @@ async function main() {
   const customers = leavers.reduce((n, u) => n + load(u), 0);
   const groups = leavers.reduce((n, u) => n + groupsOf(u), 0);
   for (const u of leavers) sim.employeeLeaves({ userid: u, deliver: 'drop' });
-  await syncUnassigned(db, client, corpId);
+  await syncUnassigned(db, client, corpId, systemClock.now());
   sim.calls.reset();
 
   let started = process.hrtime.bigint();

@@ -138,7 +138,7 @@ export async function sendWarningDigests(db: Db, corpId: string, now: Date, loca
     if (rows.length) {
       await tx.execute(sql`
         update churn_warnings set digest_sent_at = ${now.toISOString()}::timestamptz
-        where id = any(${sql.param(rows.map((r) => Number(r.id)))}::bigint[])`);
+        where corp_id = ${corpId} and id = any(${sql.param(rows.map((r) => Number(r.id)))}::bigint[])`);
     }
     return { reps: byRep.size, warnings: rows.length };
   });

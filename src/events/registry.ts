@@ -6,6 +6,8 @@ export interface HandlerContext {
   corpId: string;
   eventId: number;
   log: Logger;
+  /** When the worker took the event, by the service's clock (the simulator's in demo mode): what handlers stamp and decide by. */
+  now: Date;
 }
 
 /**

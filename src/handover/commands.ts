@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../db/connection';
+import type { Clock } from '../lib/clock';
 import { notFound } from '../lib/errors';
 import type { WeComClient } from '../wecom/client';
 import { cancelHandover, confirmHandover } from './confirmHandover';
@@ -21,7 +22,7 @@ export interface HandoverCommandContext {
   corpId: string;
   actor: string;
   customerCap: number;
-  now: () => Date;
+  clock: Clock;
 }
 
 /** The plan, or 404. */
@@ -32,7 +33,7 @@ export async function handoverPlan(ex: Executor, corpId: string, planId: number)
 }
 
 const draft = (db: Db, c: HandoverCommandContext, input: PlanInput) =>
-  db.transaction((tx) => planHandover(tx, input, { corpId: c.corpId, actor: c.actor, now: c.now(), customerCap: c.customerCap }));
+  db.transaction((tx) => planHandover(tx, input, { corpId: c.corpId, actor: c.actor, now: c.clock.now(), customerCap: c.customerCap }));
 
 /** Drafts a handover with every item's preflight. */
 export async function draftHandover(db: Db, c: HandoverCommandContext, input: PlanInput): Promise<HandoverPlanView> {
@@ -44,7 +45,7 @@ export async function draftHandover(db: Db, c: HandoverCommandContext, input: Pl
 export async function changeTakeovers(
   db: Db, c: HandoverCommandContext, planId: number, t: { takeoverUserIds: string[]; rule: DistributionRule },
 ): Promise<HandoverPlanView> {
-  await db.transaction((tx) => setTakeovers(tx, planId, t, { corpId: c.corpId, actor: c.actor, now: c.now(), customerCap: c.customerCap }));
+  await db.transaction((tx) => setTakeovers(tx, planId, t, { corpId: c.corpId, actor: c.actor, now: c.clock.now(), customerCap: c.customerCap }));
   return handoverPlan(db, c.corpId, planId);
 }
 
@@ -52,20 +53,20 @@ export async function changeTakeovers(
 export async function confirmHandoverPlan(
   db: Db, c: HandoverCommandContext, planId: number, onConfirmed: () => void,
 ): Promise<HandoverPlanView> {
-  await db.transaction((tx) => confirmHandover(tx, c.corpId, planId, c.actor, c.now()));
+  await db.transaction((tx) => confirmHandover(tx, c.corpId, planId, c.actor, c.clock.now()));
   onConfirmed();
   return handoverPlan(db, c.corpId, planId);
 }
 
 /** Cancels: unsent items are cancelled; what WeCom accepted is still tracked. */
 export async function cancelHandoverPlan(db: Db, c: HandoverCommandContext, planId: number): Promise<HandoverPlanView> {
-  await db.transaction((tx) => cancelHandover(tx, c.corpId, planId, c.actor, c.now()));
+  await db.transaction((tx) => cancelHandover(tx, c.corpId, planId, c.actor, c.clock.now()));
   return handoverPlan(db, c.corpId, planId);
 }
 
 /** Departed reps' customers not yet reassigned; `refresh` reads WeCom's list first. */
-export async function unassignedPool(db: Db, client: WeComClient, corpId: string, opts: { refresh: boolean }): Promise<UnassignedRep[]> {
-  if (opts.refresh) await syncUnassigned(db, client, corpId);
+export async function unassignedPool(db: Db, client: WeComClient, corpId: string, opts: { refresh: boolean; now: Date }): Promise<UnassignedRep[]> {
+  if (opts.refresh) await syncUnassigned(db, client, corpId, opts.now);
   return listUnassigned(db, corpId);
 }
 
@@ -77,7 +78,7 @@ export async function draftUnassignedHandovers(
   db: Db, client: WeComClient, c: HandoverCommandContext,
   opts: { takeoverUserIds: string[]; rule: DistributionRule; includeGroups: boolean },
 ): Promise<number[]> {
-  await syncUnassigned(db, client, c.corpId);
+  await syncUnassigned(db, client, c.corpId, c.clock.now());
   const reps = (await listUnassigned(db, c.corpId)).filter((r) => r.customers > r.inOpenHandover);
   const planIds: number[] = [];
   for (const rep of reps) {

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
+import { LEASE_FREE } from '../db/workRow';
 import { AppError } from '../lib/errors';
 import { handoverAudit, handoverItems, handoverPlans } from './schema';
 
@@ -32,11 +33,11 @@ export async function confirmHandover(tx: Executor, corpId: string, planId: numb
   if (planned === 0) {
     throw new AppError('nothing_to_transfer', `handover ${planId} has nothing to transfer: no item passed the preflight (see each item's reason); change the takeovers or cancel it`);
   }
-  await tx.update(handoverPlans).set({ status: 'confirmed', confirmedBy: actor, confirmedAt: now }).where(eq(handoverPlans.id, planId));
+  await tx.update(handoverPlans).set({ status: 'confirmed', confirmedBy: actor, confirmedAt: now }).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   await tx
     .update(handoverItems)
     .set({ status: 'pending', availableAt: now })
-    .where(and(eq(handoverItems.planId, planId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'planned')));
+    .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId), eq(handoverItems.type, 'customer'), eq(handoverItems.status, 'planned')));
 
   const [{ recent } = { recent: 0 }] = rowsOf<{ recent: number }>(await tx.execute(sql`
     select count(*)::int as recent from handover_items
@@ -45,11 +46,11 @@ export async function confirmHandover(tx: Executor, corpId: string, planId: numb
   const groups = await tx
     .select({ id: handoverItems.id })
     .from(handoverItems)
-    .where(and(eq(handoverItems.planId, planId), eq(handoverItems.type, 'group'), eq(handoverItems.status, 'planned')))
+    .where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId), eq(handoverItems.type, 'group'), eq(handoverItems.status, 'planned')))
     .orderBy(handoverItems.id);
   for (const [i, g] of groups.entries()) {
     const day = Math.floor((recent + i) / GROUPS_PER_OWNER_PER_DAY);
-    await tx.update(handoverItems).set({ status: 'pending', availableAt: new Date(now.getTime() + day * DAY_MS) }).where(eq(handoverItems.id, g.id));
+    await tx.update(handoverItems).set({ status: 'pending', availableAt: new Date(now.getTime() + day * DAY_MS) }).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.id, g.id)));
   }
   await tx.insert(handoverAudit).values({ corpId, planId, actor, action: 'confirmed', detail: { groupDays: groups.length ? Math.ceil((recent + groups.length) / GROUPS_PER_OWNER_PER_DAY) : 0 } });
 }
@@ -66,11 +67,12 @@ export async function cancelHandover(tx: Executor, corpId: string, planId: numbe
     .update(handoverItems)
     .set({ status: 'cancelled', reason: 'the handover was cancelled', finalAt: now })
     .where(and(
+      eq(handoverItems.corpId, corpId),
       eq(handoverItems.planId, planId),
-      sql`(${handoverItems.status} = 'planned' or (${handoverItems.status} = 'pending' and (${handoverItems.lockedUntil} is null or ${handoverItems.lockedUntil} < now())))`,
+      sql`(${handoverItems.status} = 'planned' or (${handoverItems.status} = 'pending' and ${LEASE_FREE}))`,
     ))
     .returning({ id: handoverItems.id });
-  await tx.update(handoverPlans).set({ status: 'cancelled', finishedAt: now }).where(eq(handoverPlans.id, planId));
+  await tx.update(handoverPlans).set({ status: 'cancelled', finishedAt: now }).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   await tx.insert(handoverAudit).values({ corpId, planId, actor, action: 'cancelled', detail: { itemsCancelled: cancelled.length } });
   return cancelled.length;
 }

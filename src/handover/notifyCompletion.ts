@@ -12,7 +12,7 @@ const NAMES_IN_MESSAGE = 20;
  * transaction, once per plan (source keys).
  */
 export async function notifyCompletion(tx: Executor, corpId: string, planId: number, locale: Locale): Promise<void> {
-  const [plan] = await tx.select().from(handoverPlans).where(eq(handoverPlans.id, planId));
+  const [plan] = await tx.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   if (!plan) return;
   const counts = rowsOf<{ status: string; n: number }>(await tx.execute(sql`
     select status, count(*)::int as n from handover_items where corp_id = ${corpId} and plan_id = ${planId} group by status order by status`));

@@ -233,7 +233,7 @@ export async function setTakeovers(
   await tx.delete(handoverItems).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId)));
   const items = await preflight(tx, input, c, from, kind);
   await insertItems(tx, corpId, planId, plan.fromUserId, items, now);
-  await tx.update(handoverPlans).set({ kind, takeoverUserIds: takeovers, rule: t.rule, unassignedReason: null }).where(eq(handoverPlans.id, planId));
+  await tx.update(handoverPlans).set({ kind, takeoverUserIds: takeovers, rule: t.rule, unassignedReason: null }).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   await tx.insert(handoverAudit).values({
     corpId, planId, actor: c.actor, action: 'takeovers_set',
     detail: { takeovers, rule: t.rule, previous: plan.takeoverUserIds, items: items.length, skipped: items.filter((i) => i.reason).length },

@@ -79,7 +79,7 @@ export async function pollHandoverResults(db: Db, client: WeComClient, corpId: s
           from jsonb_to_recordset(${jsonRows(updates)}) as x(id bigint, status text, reason text, errcode int, final boolean, takeover_at timestamptz)
           where i.id = any(${sql.param(updates.map((u) => u.id))}::bigint[]) and i.id = x.id and i.corp_id = ${corpId}`);
       }
-      await recordCustomerTransfers(tx, corpId, moved);
+      await recordCustomerTransfers(tx, corpId, moved, now());
       if (plans.size) await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'result', detail: { from: pair.from_user_id, to: pair.to_user_id, settled: waiting.length } });
       for (const planId of plans) await finishIfDone(tx, corpId, planId, now(), locale);
       return n;

@@ -9,7 +9,7 @@ export type AuditRow = typeof handoverAudit.$inferSelect;
 export async function getPlan(ex: Executor, corpId: string, planId: number): Promise<{ plan: PlanRow; items: ItemRow[]; counts: Record<string, number> } | undefined> {
   const [plan] = await ex.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId)));
   if (!plan) return undefined;
-  const items = await ex.select().from(handoverItems).where(eq(handoverItems.planId, planId)).orderBy(handoverItems.id);
+  const items = await ex.select().from(handoverItems).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId))).orderBy(handoverItems.id);
   const counts: Record<string, number> = {};
   for (const i of items) counts[i.status] = (counts[i.status] ?? 0) + 1;
   return { plan, items, counts };
@@ -23,7 +23,7 @@ export async function listPlans(ex: Executor, corpId: string, q: { status?: stri
   const counts = plans.length
     ? rowsOf<{ plan_id: string; status: string; n: number }>(await ex.execute(sql`
         select plan_id, status, count(*)::int as n from handover_items
-        where plan_id = any(${sql.param(plans.map((p) => p.id))}::bigint[]) group by plan_id, status`))
+        where corp_id = ${corpId} and plan_id = any(${sql.param(plans.map((p) => p.id))}::bigint[]) group by plan_id, status`))
     : [];
   return plans.map((p) => ({
     plan: p,

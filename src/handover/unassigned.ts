@@ -9,7 +9,7 @@ import { handoverAudit, unassignedCustomers } from './schema';
  * recorded in the ledger as awaiting handover (a rep who left before our
  * first sync is known only from here).
  */
-export async function syncUnassigned(db: Db, client: WeComClient, corpId: string): Promise<number> {
+export async function syncUnassigned(db: Db, client: WeComClient, corpId: string, now: Date): Promise<number> {
   const rows: Array<{ handover_userid: string; external_userid: string; dimission_time: number }> = [];
   for await (const page of client.transfers.iterateUnassigned()) rows.push(...page.items);
   await db.transaction(async (tx) => {
@@ -20,7 +20,7 @@ export async function syncUnassigned(db: Db, client: WeComClient, corpId: string
         dimissionAt: r.dimission_time ? new Date(r.dimission_time * 1000) : null,
       }))).onConflictDoNothing();
     }
-    for (const r of rows) await markAwaitingHandover(tx, corpId, r.handover_userid, r.external_userid);
+    for (const r of rows) await markAwaitingHandover(tx, corpId, r.handover_userid, r.external_userid, now);
     await tx.insert(handoverAudit).values({ corpId, actor: 'system', action: 'unassigned_synced', detail: { customers: rows.length } });
   });
   return rows.length;

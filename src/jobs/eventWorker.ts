@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { corpScope, type Scope } from '../db/scope';
 import { inboundEvents, type HandlerRegistry, type InboundEventRow } from '../events';
+import { systemClock, type Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { eventsProcessed } from '../lib/metrics';
@@ -15,6 +16,8 @@ export interface EventWorkerOptions {
   corpId: string;
   handlers: HandlerRegistry;
   log: Logger;
+  /** The time handlers stamp and decide by; the system clock unless the service injects one. */
+  clock?: Clock;
   maxAttempts: number;
   /** How long a claim is ours; a crashed worker's events become claimable after it. */
   leaseSeconds?: number;
@@ -66,7 +69,7 @@ export class EventWorker extends LoopWorker {
   private async process(row: InboundEventRow): Promise<void> {
     const { db, handlers, corpId } = this.o;
     const event = row.payload as WeComEvent;
-    const ctx = { corpId, eventId: row.id, log: this.o.log.child({ eventId: row.id, type: row.dispatchKey }) };
+    const ctx = { corpId, eventId: row.id, log: this.o.log.child({ eventId: row.id, type: row.dispatchKey }), now: (this.o.clock ?? systemClock).now() };
     try {
       const list = handlers.handlersFor(row.dispatchKey);
       const prepared: unknown[] = [];

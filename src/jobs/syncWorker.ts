@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/connection';
 import { corpScope } from '../db/scope';
 import { LeaseLost, runFullSync, SyncPaused, syncJobs } from '../ledger';
+import { systemClock, type Clock } from '../lib/clock';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { WeComClient } from '../wecom/client';
@@ -13,6 +14,8 @@ export interface SyncWorkerOptions {
   corpId: string;
   client: WeComClient;
   log: Logger;
+  /** What the sync's ledger writes stamp; the system clock unless the service injects one. */
+  clock?: Clock;
   pollMs?: number;
   leaseSeconds?: number;
   maxAttempts?: number;
@@ -40,7 +43,7 @@ export class SyncWorker extends LoopWorker {
     const log = this.o.log.child({ syncJobId: id });
     try {
       log.info('full sync started');
-      await runFullSync({ db, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
+      await runFullSync({ db, scope, clock: this.o.clock ?? systemClock, client: this.o.client, log, owner: this.id, leaseSeconds, onProgress, shouldStop: () => this.stopping }, id);
       await db.transaction(async (tx) => {
         if (!(await syncQueue.settle(tx, scope, id, this.id, { set: sql`finished_at = now()` }))) throw new LeaseLost();
       });

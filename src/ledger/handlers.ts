@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/connection';
-import type { HandlerRegistry } from '../events';
+import type { HandlerContext, HandlerRegistry } from '../events';
 import { appTexts, type Locale } from '../notify';
 import type { WeComEvent } from '../wecom/callback/events';
 import type { CorpTagGroup, CustomerDetail, Department, GroupChat, User, WeComClient } from '../wecom/client';
@@ -13,7 +13,7 @@ import { applyTagLibrary } from './writes/tags';
 import { contactFactsOf, relationFactsOf } from './writes/fromWecom';
 import { readOrNothing } from './wecomReads';
 
-const causeOf = (eventId: number): Cause => ({ cause: 'callback', eventId });
+const causeOf = (ctx: HandlerContext): Cause => ({ cause: 'callback', eventId: ctx.eventId, at: ctx.now });
 
 async function nameOf(ex: Executor, corpId: string, table: 'employee' | 'contact', id: string): Promise<string> {
   if (table === 'employee') {
@@ -36,7 +36,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
       if (e.kind !== 'external_contact') return undefined;
       return readOrNothing(() => client.customers.get(e.externalUserId));
     },
-    async apply(tx: Executor, e: WeComEvent, detail: CustomerDetail | undefined, ctx: { corpId: string; eventId: number }) {
+    async apply(tx: Executor, e: WeComEvent, detail: CustomerDetail | undefined, ctx: HandlerContext) {
       if (e.kind !== 'external_contact') return;
       const follow = detail?.follow_user.find((f) => f.userid === e.userId);
       if (detail) await upsertContacts(tx, ctx.corpId, [contactFactsOf(detail.external_contact)]);
@@ -45,7 +45,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
       const facts = follow
         ? relationFactsOf(e.externalUserId, follow)
         : { userId: e.userId, externalUserId: e.externalUserId, ...(e.state ? { state: e.state } : {}) };
-      await applyRelations(tx, ctx.corpId, [facts], causeOf(ctx.eventId));
+      await applyRelations(tx, ctx.corpId, [facts], causeOf(ctx));
     },
   };
   for (const change of ['add_external_contact', 'add_half_external_contact', 'edit_external_contact']) {
@@ -56,10 +56,10 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
     async apply(tx, e, _p, ctx) {
       if (e.kind !== 'external_contact') return;
       if (e.source === 'DELETE_BY_TRANSFER') {
-        await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'transferred', causeOf(ctx.eventId), { source: e.source });
+        await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'transferred', causeOf(ctx), { source: e.source });
         return;
       }
-      const { changed } = await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'removed_by_rep', causeOf(ctx.eventId));
+      const { changed } = await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'removed_by_rep', causeOf(ctx));
       if (!changed) return;
       const [rep, customer] = [await nameOf(tx, ctx.corpId, 'employee', e.userId), await nameOf(tx, ctx.corpId, 'contact', e.externalUserId)];
       await raiseAlert(tx, ctx.corpId, {
@@ -72,7 +72,7 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
   registry.on('change_external_contact:del_follow_user', {
     async apply(tx, e, _p, ctx) {
       if (e.kind !== 'external_contact') return;
-      const { changed } = await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'removed_by_customer', causeOf(ctx.eventId));
+      const { changed } = await endRelation(tx, ctx.corpId, e.userId, e.externalUserId, 'removed_by_customer', causeOf(ctx));
       if (changed) {
         await raiseAlert(tx, ctx.corpId, { kind: 'customer_deleted_rep', userId: e.userId, externalUserId: e.externalUserId, sourceKey: `event:${ctx.eventId}` });
       }
@@ -85,16 +85,16 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
       if (e.kind !== 'external_chat') return undefined;
       return readOrNothing(() => client.groupChats.get(e.chatId));
     },
-    async apply(tx: Executor, e: WeComEvent, detail: GroupChat | undefined, ctx: { corpId: string; eventId: number }) {
+    async apply(tx: Executor, e: WeComEvent, detail: GroupChat | undefined, ctx: HandlerContext) {
       if (e.kind !== 'external_chat' || !detail) return;
-      await applyGroupDetail(tx, ctx.corpId, detail, causeOf(ctx.eventId), { quitScene: e.quitScene });
+      await applyGroupDetail(tx, ctx.corpId, detail, causeOf(ctx), { quitScene: e.quitScene });
     },
   };
   registry.on('change_external_chat:create', groupChanged);
   registry.on('change_external_chat:update', groupChanged);
   registry.on('change_external_chat:dismiss', {
     async apply(tx, e, _p, ctx) {
-      if (e.kind === 'external_chat') await endGroup(tx, ctx.corpId, e.chatId, 'dismissed', causeOf(ctx.eventId));
+      if (e.kind === 'external_chat') await endGroup(tx, ctx.corpId, e.chatId, 'dismissed', causeOf(ctx));
     },
   });
 
@@ -114,10 +114,10 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
       const userId = e.newUserId ?? e.userId;
       return readOrNothing(() => client.directory.getUser(userId));
     },
-    async apply(tx: Executor, e: WeComEvent, user: User | undefined, ctx: { corpId: string; eventId: number }) {
+    async apply(tx: Executor, e: WeComEvent, user: User | undefined, ctx: HandlerContext) {
       if (e.kind !== 'contact' || !e.userId) return;
       if (user?.status === 5) {
-        await departed(tx, ctx.corpId, user.userid, ctx.eventId, locale);
+        await departed(tx, ctx, user.userid, locale);
         return;
       }
       await applyEmployee(tx, ctx.corpId, user ?? {
@@ -127,14 +127,14 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
         ...(e.mainDepartment !== undefined ? { main_department: e.mainDepartment } : {}),
         ...(e.position !== undefined ? { position: e.position } : {}),
         ...(e.status !== undefined ? { status: e.status } : {}),
-      });
+      }, ctx.now);
     },
   };
   registry.on('change_contact:create_user', employeeChanged);
   registry.on('change_contact:update_user', employeeChanged);
   registry.on('change_contact:delete_user', {
     async apply(tx, e, _p, ctx) {
-      if (e.kind === 'contact' && e.userId) await departed(tx, ctx.corpId, e.userId, ctx.eventId, locale);
+      if (e.kind === 'contact' && e.userId) await departed(tx, ctx, e.userId, locale);
     },
   });
 
@@ -147,8 +147,9 @@ export function registerLedgerHandlers(registry: HandlerRegistry, client: WeComC
   for (const change of ['create_party', 'update_party', 'delete_party']) registry.on(`change_contact:${change}`, departmentsChanged);
 }
 
-async function departed(tx: Executor, corpId: string, userId: string, eventId: number, locale: Locale): Promise<void> {
-  const d = await markDeparted(tx, corpId, userId, causeOf(eventId));
+async function departed(tx: Executor, ctx: HandlerContext, userId: string, locale: Locale): Promise<void> {
+  const { corpId, eventId } = ctx;
+  const d = await markDeparted(tx, corpId, userId, causeOf(ctx));
   if (!d.changed) return;
   const name = await nameOf(tx, corpId, 'employee', userId);
   await raiseAlert(tx, corpId, {

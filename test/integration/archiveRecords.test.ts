@@ -28,7 +28,7 @@ let seq = 0;
 async function customer(name: string, rep = 'rep_a'): Promise<string> {
   const id = `wmtest${process.pid}x${++seq}${Math.random().toString(36).slice(2, 8)}`;
   await upsertContacts(database.db, corpId, [{ externalUserId: id, name }]);
-  await applyRelations(database.db, corpId, [{ userId: rep, externalUserId: id }], { cause: 'sync' });
+  await applyRelations(database.db, corpId, [{ userId: rep, externalUserId: id }], { cause: 'sync', at: new Date() });
   return id;
 }
 
@@ -293,7 +293,7 @@ describe('orders', () => {
     const kept = await call('POST', '/api/orders', { orders: rows, allowUnknown: true });
     expect(kept.body).toMatchObject({ inserted: 1, unchanged: 1, rejected: [{ index: 2, code: 'invalid_order' }] });
     await upsertContacts(database.db, corpId, [{ externalUserId: stranger, name: 'Late Customer' }]);
-    await applyRelations(database.db, corpId, [{ userId: 'rep_a', externalUserId: stranger }], { cause: 'sync' });
+    await applyRelations(database.db, corpId, [{ userId: 'rep_a', externalUserId: stranger }], { cause: 'sync', at: new Date() });
     expect((await call('POST', '/api/scores/recompute')).status).toBe(200);
     expect(await scoreOf(stranger)).toMatchObject({ frequency: 1, monetary: '30.00' });
   });
@@ -360,7 +360,7 @@ describe('timeline', () => {
     await recordInteractionsFor(database.db, event, { corpId, eventId: 424242 }); // a replay adds nothing
     expect(await database.db.select().from(interactions).where(and(eq(interactions.corpId, corpId), eq(interactions.externalUserId, c)))).toHaveLength(1);
     // A handover moves the customer to another rep (newest: the ledger writes history at now).
-    await endRelation(database.db, corpId, 'rep_t1', c, 'transferred', { cause: 'handover' });
+    await endRelation(database.db, corpId, 'rep_t1', c, 'transferred', { cause: 'handover', at: new Date() });
 
     const full = await call('GET', `/api/contacts/${c}/timeline?limit=50`);
     expect(full.status).toBe(200);

@@ -214,7 +214,13 @@ describe('pause and cancel', () => {
     const sent = await msgidsOf(c.body.id);
     expect(sent).toHaveLength(2);
 
+    // Another corp's delivery filed under one of this run's unsent batches: cancelling here must not reach it.
+    await q(sql`insert into campaign_deliveries (corp_id, campaign_id, run_id, recipient_id, recipient_kind, sender, batch_no, status, planned_at)
+      select 'corp-other', campaign_id, run_id, 'wmOTHERCORP', 'customer', sender, batch_no, 'planned', now() from campaign_batches
+      where campaign_id = ${c.body.id} and status = 'pending' and msgid is null order by id limit 1`);
     expect((await post(w, `/api/campaigns/${c.body.id}/cancel`)).body.status).toBe('cancelled');
+    expect(await q(sql`select status from campaign_deliveries where corp_id = 'corp-other'`)).toEqual([{ status: 'planned' }]);
+    await q(sql`delete from campaign_deliveries where corp_id = 'corp-other'`);
     expect(await dispatchNextBatch(deps, new Date())).toBe(0);
     // The poller reads the two WeCom tasks once more, then cancels them: nobody had sent.
     await eventually(async () => (await q(sql`select 1 from campaign_batches where campaign_id = ${c.body.id} and status in ('pending', 'sending', 'waiting')`)).length === 0, 15_000);

@@ -232,6 +232,27 @@ describe('preflight and final states', () => {
     expect(days.size).toBe(2);
     await post(w, `/api/handovers/${plan.id}/cancel`);
   });
+
+  it("confirm and cancel change only their own corp's rows, even ones filed under the same plan id", async () => {
+    const { cancelHandover, confirmHandover } = await import('../../src/handover');
+    const list = reps(w);
+    const from = list[5]!;
+    const mine = w.sim.truth().relations.filter((r) => r.userid === from).map((r) => r.external_userid).slice(0, 2);
+    expect(mine.length).toBeGreaterThan(0);
+    const { body: plan } = await post(w, '/api/handovers', { from, takeovers: [list[6]], customers: { mode: 'list', externalUserIds: mine }, groups: { mode: 'none' } });
+    // Another corp's items that happen to carry the same plan id: no statement keyed by plan or item id alone may reach them.
+    await q(sql`insert into handover_items (corp_id, plan_id, type, target_id, from_user_id, to_user_id, status)
+      values ('corp-other', ${plan.id}, 'customer', 'wmOTHERCORP', 'u1', 'u2', 'planned'), ('corp-other', ${plan.id}, 'group', 'wrOTHERCORP', 'u1', 'u2', 'planned')`);
+    const foreign = () => q(sql`select type, status from handover_items where corp_id = 'corp-other' order by type`);
+
+    await expect(database.db.transaction((tx) => confirmHandover(tx, 'corp-other', plan.id, 'test', new Date()))).rejects.toMatchObject({ code: 'not_found' });
+    await database.db.transaction((tx) => confirmHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    expect(await foreign()).toEqual([{ type: 'customer', status: 'planned' }, { type: 'group', status: 'planned' }]);
+    await database.db.transaction((tx) => cancelHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    expect(await foreign()).toEqual([{ type: 'customer', status: 'planned' }, { type: 'group', status: 'planned' }]);
+    expect((await getJson(`${w.service.url}/api/handovers/${plan.id}`)).body.status).toBe('cancelled');
+    await q(sql`delete from handover_items where corp_id = 'corp-other'`);
+  });
 });
 
 describe('the unassigned pool', () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
 import { corpScope } from '../../src/db/scope';
+import { systemClock } from '../../src/lib/clock';
 import { syncQueue } from '../../src/jobs/queues';
 import { requestFullSync, runFullSync } from '../../src/ledger';
 import { createLogger } from '../../src/lib/logger';
@@ -269,7 +270,7 @@ describe('a sync killed half-way', () => {
     let steps = 0;
     await expect(
       runFullSync({
-        db: database.db, client: w.service.client, log: createLogger('silent'), owner: 'doomed', leaseSeconds: 1,
+        db: database.db, scope: corpScope(w.corpId), clock: systemClock, client: w.service.client, log: createLogger('silent'), owner: 'doomed', leaseSeconds: 1,
         onProgress: ({ phase }) => {
           if (phase === 'contacts' && ++steps === 4) throw new Killed();
         },

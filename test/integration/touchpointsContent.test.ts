@@ -274,7 +274,7 @@ describe('touchpoint content', () => {
         kind: 'external_contact' as const, changeType: 'add_external_contact' as const, userId: add.userid, externalUserId: add.externalUserId,
         state: add.state, welcomeCode: add.welcomeCode!, createTime, toUserName: w.corpId, fromUserName: 'sys',
       };
-      const ctx = { corpId: w.corpId, eventId: 0, log: createLogger('silent') };
+      const ctx = { corpId: w.corpId, eventId: 0, log: createLogger('silent'), now: new Date() };
       const channel = await channelByState(database.db, w.corpId, add.state);
       expect(await sendWelcome({ db: database.db, client: w.service.client, ...deps }, ctx, event, channel)).toBe('sent');
       return add;

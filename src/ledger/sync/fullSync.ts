@@ -1,5 +1,7 @@
 import { and, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
+import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import type { GroupChat, User, WeComClient } from '../../wecom/client';
 import { customerGroups, employees, relations, syncJobs } from '../schema';
@@ -51,6 +53,10 @@ export class SyncPaused extends Error {
 
 export interface FullSyncDeps {
   db: Db;
+  /** The corp whose job this is: a job id from another corp is not found. */
+  scope: Scope;
+  /** The service's clock: what the sync's ledger writes stamp (departures, ended relations). */
+  clock: Clock;
   client: WeComClient;
   log: Logger;
   /** The claimer's id; every save checks the lease still belongs to it. */
@@ -70,13 +76,15 @@ export interface FullSyncDeps {
  */
 export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void> {
   const { db, client } = d;
-  let [job] = await db.select().from(syncJobs).where(eq(syncJobs.id, jobId));
+  const corpId = d.scope.corpId;
+  const thisJob = and(eq(syncJobs.corpId, corpId), eq(syncJobs.id, jobId));
+  let [job] = await db.select().from(syncJobs).where(thisJob);
   if (!job) throw new Error(`sync job ${jobId} not found`);
-  const corpId = job.corpId;
-  const cause: Cause = { cause: 'sync', syncJobId: job.id };
+  // Read per write: a sync runs for minutes, and each change is stamped when it is applied.
+  const cause = (): Cause => ({ cause: 'sync', syncJobId: job!.id, at: d.clock.now() });
   if (!job.startedAt) {
-    await db.update(syncJobs).set({ startedAt: new Date() }).where(eq(syncJobs.id, job.id));
-    [job] = await db.select().from(syncJobs).where(eq(syncJobs.id, jobId));
+    await db.update(syncJobs).set({ startedAt: new Date() }).where(thisJob);
+    [job] = await db.select().from(syncJobs).where(thisJob);
   }
   const startedAt = job!.startedAt!;
   let phase = job!.phase as Phase;
@@ -98,7 +106,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
           progressDone: next.done ?? done, progressTotal: next.total ?? total,
           lockedUntil: sql`now() + make_interval(secs => ${d.leaseSeconds})`,
         })
-        .where(and(eq(syncJobs.id, jobId), eq(syncJobs.lockedBy, d.owner)))
+        .where(and(thisJob, eq(syncJobs.lockedBy, d.owner)))
         .returning({ id: syncJobs.id });
       if (saved.length === 0) throw new LeaseLost();
     });
@@ -154,8 +162,8 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
           }
           await step({ pos: { ...pos, next: from + chunk.length } }, async (tx) => {
             for (const u of users) {
-              if (u.status === 5) await markDeparted(tx, corpId, u.userid, cause);
-              else await applyEmployee(tx, corpId, u);
+              if (u.status === 5) await markDeparted(tx, corpId, u.userid, cause());
+              else await applyEmployee(tx, corpId, u, d.clock.now());
             }
             add('employees', users.length);
           });
@@ -170,7 +178,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
           const listed = new Set(userIds);
           for (const e of gone) {
             if (listed.has(e.userId)) continue;
-            await markDeparted(tx, corpId, e.userId, cause);
+            await markDeparted(tx, corpId, e.userId, cause());
             add('employeesDeparted');
           }
         });
@@ -216,7 +224,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
           },
           async (tx) => {
             await upsertContacts(tx, corpId, page.items.map((r) => contactFactsOf(r.external_contact)));
-            const c = await applyRelations(tx, corpId, page.items.map((r) => relationFactsOf(r.external_contact.external_userid, r.follow_info)), cause);
+            const c = await applyRelations(tx, corpId, page.items.map((r) => relationFactsOf(r.external_contact.external_userid, r.follow_info)), cause());
             add('relations', page.items.length);
             add('relationsAdded', c.added);
             add('relationsRestored', c.restored);
@@ -261,7 +269,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
         }
         await step({ pos: { ...pos, next: from + chunk.length }, done: from + chunk.length }, async (tx) => {
           for (const g of details) {
-            const c = await applyGroupDetail(tx, corpId, g, cause);
+            const c = await applyGroupDetail(tx, corpId, g, cause());
             add('groups');
             add('groupMembers', g.member_list.length);
             if (c.created) add('groupsAdded');
@@ -282,7 +290,7 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
       }
 
       case 'reconcile': {
-        await step({ phase: 'finished', pos: {} }, (tx) => reconcile(tx, corpId, job!.id, startedAt, pos, add));
+        await step({ phase: 'finished', pos: {} }, (tx) => reconcile(tx, corpId, job!.id, startedAt, pos, add, d.clock.now()));
         break;
       }
     }
@@ -294,8 +302,8 @@ export async function runFullSync(d: FullSyncDeps, jobId: number): Promise<void>
  * never deleted. Only what this sync could read is judged, and nothing that
  * changed after the sync started (a callback may have added it since).
  */
-async function reconcile(tx: Executor, corpId: string, jobId: number, startedAt: Date, pos: Position, add: (k: string, n?: number) => void) {
-  const cause: Cause = { cause: 'sync', syncJobId: jobId };
+async function reconcile(tx: Executor, corpId: string, jobId: number, startedAt: Date, pos: Position, add: (k: string, n?: number) => void, now: Date) {
+  const cause: Cause = { cause: 'sync', syncJobId: jobId, at: now };
   const readUsers = await tx
     .select({ userId: employees.userId })
     .from(employees)

@@ -29,6 +29,7 @@ export async function applyEmployee(
   ex: Executor,
   corpId: string,
   u: Pick<User, 'userid'> & Partial<User>,
+  now: Date,
 ): Promise<void> {
   const leaderOf = (u.department ?? []).filter((_, i) => u.is_leader_in_dept?.[i] === 1);
   const values = {
@@ -41,7 +42,7 @@ export async function applyEmployee(
   };
   await ex
     .insert(employees)
-    .values({ corpId, userId: u.userid, ...values, departedAt: u.status === 5 ? new Date() : null })
+    .values({ corpId, userId: u.userid, ...values, departedAt: u.status === 5 ? now : null })
     .onConflictDoUpdate({
       target: [employees.corpId, employees.userId],
       // Coming back from departed (re-hired, re-enabled) clears the departure.
@@ -73,10 +74,10 @@ export interface Departure {
 export async function markDeparted(ex: Executor, corpId: string, userId: string, cause: Cause): Promise<Departure> {
   const updated = await ex
     .insert(employees)
-    .values({ corpId, userId, status: 'departed', departedAt: new Date(), wecomStatus: 5 })
+    .values({ corpId, userId, status: 'departed', departedAt: cause.at, wecomStatus: 5 })
     .onConflictDoUpdate({
       target: [employees.corpId, employees.userId],
-      set: { status: 'departed', departedAt: sql`coalesce(${employees.departedAt}, now())`, wecomStatus: 5, updatedAt: new Date() },
+      set: { status: 'departed', departedAt: sql`coalesce(${employees.departedAt}, ${cause.at.toISOString()}::timestamptz)`, wecomStatus: 5, updatedAt: new Date() },
       setWhere: sql`${employees.status} <> 'departed'`,
     })
     .returning({ userId: employees.userId });
@@ -84,7 +85,7 @@ export async function markDeparted(ex: Executor, corpId: string, userId: string,
 
   const flagged = await ex
     .update(relations)
-    .set({ status: 'awaiting_handover', statusChangedAt: new Date(), updatedAt: new Date() })
+    .set({ status: 'awaiting_handover', statusChangedAt: cause.at, updatedAt: new Date() })
     .where(and(eq(relations.corpId, corpId), eq(relations.userId, userId), eq(relations.status, 'active')))
     .returning({ id: relations.id, externalUserId: relations.externalUserId });
   if (flagged.length) {
@@ -144,10 +145,10 @@ export async function leadersOf(ex: Executor, corpId: string, userId: string): P
  * rep has left (recorded if we missed it, with the usual flags and history)
  * and the relation awaits handover.
  */
-export async function markAwaitingHandover(ex: Executor, corpId: string, userId: string, externalUserId: string): Promise<void> {
-  await markDeparted(ex, corpId, userId, { cause: 'sync' });
+export async function markAwaitingHandover(ex: Executor, corpId: string, userId: string, externalUserId: string, now: Date): Promise<void> {
+  await markDeparted(ex, corpId, userId, { cause: 'sync', at: now });
   const [r] = rowsOf<{ status: string }>(await ex.execute(sql`
     select status from relations where corp_id = ${corpId} and user_id = ${userId} and external_user_id = ${externalUserId}`));
   if (r && r.status !== 'active') return;
-  await endRelation(ex, corpId, userId, externalUserId, 'awaiting_handover', { cause: 'sync' }, { source: 'get_unassigned_list' });
+  await endRelation(ex, corpId, userId, externalUserId, 'awaiting_handover', { cause: 'sync', at: now }, { source: 'get_unassigned_list' });
 }

@@ -102,7 +102,7 @@ export async function applyGroupDetail(
     left++;
     await ex
       .update(groupMembers)
-      .set({ status: 'left', leftAt: new Date(), quitScene: hints.quitScene ?? null, updatedAt: new Date() })
+      .set({ status: 'left', leftAt: cause.at, quitScene: hints.quitScene ?? null, updatedAt: new Date() })
       .where(and(eq(groupMembers.corpId, corpId), eq(groupMembers.chatId, g.chat_id), eq(groupMembers.memberId, m.memberId)));
     history.push({ ...base, memberId: m.memberId, change: 'member_left', detail: { quitScene: hints.quitScene ?? null } });
   }
@@ -120,14 +120,14 @@ export async function endGroup(
 ): Promise<boolean> {
   const rows = await ex
     .update(customerGroups)
-    .set({ status: to, dismissedAt: sql`coalesce(${customerGroups.dismissedAt}, now())`, updatedAt: new Date() })
+    .set({ status: to, dismissedAt: sql`coalesce(${customerGroups.dismissedAt}, ${cause.at.toISOString()}::timestamptz)`, updatedAt: new Date() })
     .where(and(eq(customerGroups.corpId, corpId), eq(customerGroups.chatId, chatId), sql`${customerGroups.status} <> ${to}`))
     .returning({ chatId: customerGroups.chatId });
   if (rows.length === 0) {
     // Unknown group: keep a row so the event is on record.
     const inserted = await ex
       .insert(customerGroups)
-      .values({ corpId, chatId, status: to, dismissedAt: new Date() })
+      .values({ corpId, chatId, status: to, dismissedAt: cause.at })
       .onConflictDoNothing()
       .returning({ chatId: customerGroups.chatId });
     if (inserted.length === 0) return false;

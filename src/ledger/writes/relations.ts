@@ -8,6 +8,8 @@ export interface Cause {
   cause: 'callback' | 'sync' | 'handover';
   eventId?: number;
   syncJobId?: number;
+  /** When it happened, by the service's clock: the times stamped from it (ended, departed, disconnected) are what later decisions read. */
+  at: Date;
 }
 
 /** A customer's profile as WeCom reports it. */
@@ -127,10 +129,10 @@ export async function applyRelations(
       .update(relations)
       .set({
         ...fieldValues(f, row),
-        ...(restoring ? { status: 'active' as const, statusChangedAt: new Date() } : {}),
+        ...(restoring ? { status: 'active' as const, statusChangedAt: cause.at } : {}),
         updatedAt: new Date(),
       })
-      .where(eq(relations.id, row.id));
+      .where(and(eq(relations.corpId, corpId), eq(relations.id, row.id)));
     if (f.tagIds) await replaceTags(ex, corpId, row.id, f.tagIds);
     if (restoring) counts.restored++;
     else counts.edited++;
@@ -182,9 +184,9 @@ export async function applyRelations(
 
   await appendRelationHistory(ex, history);
   if (cause.syncJobId !== undefined && seenIds.length) {
-    await ex.execute(sql`update relations set last_seen_sync_id = ${cause.syncJobId} where id = any(${sql.param(seenIds)}::bigint[])`);
+    await ex.execute(sql`update relations set last_seen_sync_id = ${cause.syncJobId} where corp_id = ${corpId} and id = any(${sql.param(seenIds)}::bigint[])`);
   }
-  if (counts.added || counts.restored) await refreshConnected(ex, corpId, customerIds);
+  if (counts.added || counts.restored) await refreshConnected(ex, corpId, customerIds, cause.at);
   return counts;
 }
 
@@ -229,8 +231,8 @@ export async function endRelations(
   const found = new Set(existing.map((r) => pairKey(r.user_id, r.external_user_id)));
   const moving = existing.filter((r) => r.status !== to);
   if (moving.length) {
-    await ex.execute(sql`update relations set status = ${to}, status_changed_at = now(), updated_at = now()
-      where id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
+    await ex.execute(sql`update relations set status = ${to}, status_changed_at = ${cause.at.toISOString()}::timestamptz, updated_at = now()
+      where corp_id = ${corpId} and id = any(${sql.param(moving.map((r) => Number(r.id)))}::bigint[])`);
   }
   const missing = pairs.filter((p) => !found.has(pairKey(p.user_id, p.external_user_id)));
   const created = missing.length ? rowsOf<{ id: string; user_id: string; external_user_id: string }>(await ex.execute(sql`
@@ -246,7 +248,7 @@ export async function endRelations(
     cause: cause.cause, eventId: cause.eventId, syncJobId: cause.syncJobId,
     detail: wanted.get(pairKey(c.userId, c.externalUserId))?.detail ?? null,
   })));
-  await refreshConnected(ex, corpId, [...new Set(changed.map((c) => c.externalUserId))]);
+  await refreshConnected(ex, corpId, [...new Set(changed.map((c) => c.externalUserId))], cause.at);
   return changed.map(({ userId, externalUserId, from }) => ({ userId, externalUserId, from }));
 }
 
@@ -255,12 +257,12 @@ export async function endRelations(
  * handover (the departed rep's WeCom link still exists until it is passed on).
  * The archive stays either way.
  */
-export async function refreshConnected(ex: Executor, corpId: string, externalUserIds: string[]): Promise<void> {
+export async function refreshConnected(ex: Executor, corpId: string, externalUserIds: string[], now: Date): Promise<void> {
   if (externalUserIds.length === 0) return;
   await ex.execute(sql`
     update external_contacts c set
       connected = x.connected,
-      disconnected_at = case when x.connected then null else coalesce(c.disconnected_at, now()) end,
+      disconnected_at = case when x.connected then null else coalesce(c.disconnected_at, ${now.toISOString()}::timestamptz) end,
       updated_at = now()
     from (
       select e.external_user_id,
@@ -338,9 +340,9 @@ export async function appendRelationHistory(ex: Executor, rows: Array<typeof rel
 export interface CustomerTransfer { fromUserId: string; toUserId: string; externalUserId: string; kind: 'onjob' | 'resigned'; planId: number }
 
 /** Completed customer transfers: each old relation ends as transferred, the takeover's is live — both in history. */
-export async function recordCustomerTransfers(ex: Executor, corpId: string, transfers: CustomerTransfer[]): Promise<void> {
+export async function recordCustomerTransfers(ex: Executor, corpId: string, transfers: CustomerTransfer[], now: Date): Promise<void> {
   if (transfers.length === 0) return;
-  const cause: Cause = { cause: 'handover' };
+  const cause: Cause = { cause: 'handover', at: now };
   await endRelations(ex, corpId, transfers.map((t) => ({
     userId: t.fromUserId, externalUserId: t.externalUserId, detail: { kind: t.kind, planId: t.planId, to: t.toUserId },
   })), 'transferred', cause);

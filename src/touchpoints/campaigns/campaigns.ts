@@ -1,5 +1,6 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection';
+import { LEASE_FREE } from '../../db/workRow';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import {
   checkAudience, checkContent, checkSchedule, checkTimezone, scheduleColumns, type Audience, type CampaignInput, type Content, type ScheduleInput,
@@ -74,7 +75,7 @@ export async function updateCampaign(db: Db, corpId: string, id: number, patch: 
       ...(patch.schedule !== undefined ? scheduleColumns(patch.schedule) : {}),
       ...(patch.ownerRule ? { ownerRule: patch.ownerRule } : {}),
       updatedAt: now,
-    }).where(eq(campaigns.id, id)).returning();
+    }).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
   });
 }
@@ -103,7 +104,7 @@ export async function scheduleCampaign(db: Db, corpId: string, id: number, sched
     await checkContent(tx, corpId, c.kind, c.content as Content);
     const [row] = await tx.update(campaigns)
       .set({ ...cols, status: 'active', plannedThrough: cursorFor(merged, now), activatedAt: now, updatedAt: now })
-      .where(eq(campaigns.id, id)).returning();
+      .where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
   });
 }
@@ -113,7 +114,7 @@ export async function pauseCampaign(db: Db, corpId: string, id: number, now: Dat
   return db.transaction(async (tx) => {
     const c = await mustGet(tx, corpId, id, true);
     if (c.status !== 'active' && c.status !== 'completed') throw conflict(`campaign ${id} is ${c.status}: only an active campaign can be paused`);
-    const [row] = await tx.update(campaigns).set({ status: 'paused', updatedAt: now }).where(eq(campaigns.id, id)).returning();
+    const [row] = await tx.update(campaigns).set({ status: 'paused', updatedAt: now }).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
   });
 }
@@ -125,7 +126,7 @@ export async function resumeCampaign(db: Db, corpId: string, id: number, now: Da
     if (c.status !== 'paused') throw conflict(`campaign ${id} is ${c.status}, not paused`);
     const [row] = await tx.update(campaigns)
       .set({ status: 'active', plannedThrough: sql`greatest(${campaigns.plannedThrough}, ${now.toISOString()}::timestamptz)`, activatedAt: now, updatedAt: now })
-      .where(eq(campaigns.id, id)).returning();
+      .where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
   });
 }
@@ -147,14 +148,14 @@ export async function cancelCampaign(db: Db, corpId: string, id: number, now: Da
       with b as (
         update campaign_batches set status = 'cancelled', locked_until = null, final_at = ${at}::timestamptz
         -- A batch under a dispatcher's lease is left to it: it rereads the campaign before its call.
-        where corp_id = ${corpId} and campaign_id = ${id} and status = 'pending' and msgid is null and (locked_until is null or locked_until < now())
+        where corp_id = ${corpId} and campaign_id = ${id} and status = 'pending' and msgid is null and ${LEASE_FREE}
         returning run_id, sender, batch_no)
       update campaign_deliveries d set status = 'cancelled', reason = 'campaign_cancelled', final_at = ${at}::timestamptz
-      from b where d.run_id = b.run_id and d.sender = b.sender and d.batch_no = b.batch_no and d.status = 'planned'`);
+      from b where d.corp_id = ${corpId} and d.run_id = b.run_id and d.sender = b.sender and d.batch_no = b.batch_no and d.status = 'planned'`);
     // Poll cancelled campaigns' waiting batches at once.
     await tx.execute(sql`update campaign_batches set available_at = ${at}::timestamptz where corp_id = ${corpId} and campaign_id = ${id} and status = 'waiting'`);
     await settleRunsOf(tx, corpId, id, now);
-    const [row] = await tx.update(campaigns).set({ status: 'cancelled', finishedAt: now, updatedAt: now }).where(eq(campaigns.id, id)).returning();
+    const [row] = await tx.update(campaigns).set({ status: 'cancelled', finishedAt: now, updatedAt: now }).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
   });
 }
@@ -164,7 +165,7 @@ export async function deleteCampaign(db: Db, corpId: string, id: number): Promis
   await db.transaction(async (tx) => {
     const c = await mustGet(tx, corpId, id, true);
     if (c.status !== 'draft') throw conflict(`campaign ${id} is ${c.status}: cancel it instead (its runs stay on record)`);
-    await tx.delete(campaigns).where(eq(campaigns.id, id));
+    await tx.delete(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id)));
   });
 }
 
@@ -176,10 +177,10 @@ export async function settleRunsOf(ex: Executor, corpId: string, campaignId: num
   const only = runId !== undefined ? sql`and r.id = ${runId}` : sql``;
   await ex.execute(sql`
     update campaign_runs r set
-      status = case when not exists (select 1 from campaign_batches b where b.run_id = r.id and b.status in ('pending', 'sending', 'waiting'))
+      status = case when not exists (select 1 from campaign_batches b where b.corp_id = r.corp_id and b.run_id = r.id and b.status in ('pending', 'sending', 'waiting'))
                     then 'completed' else 'waiting' end,
-      completed_at = case when not exists (select 1 from campaign_batches b where b.run_id = r.id and b.status in ('pending', 'sending', 'waiting'))
+      completed_at = case when not exists (select 1 from campaign_batches b where b.corp_id = r.corp_id and b.run_id = r.id and b.status in ('pending', 'sending', 'waiting'))
                     then ${now.toISOString()}::timestamptz end
     where r.corp_id = ${corpId} and r.campaign_id = ${campaignId} ${only} and r.status in ('dispatching', 'waiting')
-      and not exists (select 1 from campaign_batches b where b.run_id = r.id and b.status in ('pending', 'sending'))`);
+      and not exists (select 1 from campaign_batches b where b.corp_id = r.corp_id and b.run_id = r.id and b.status in ('pending', 'sending'))`);
 }

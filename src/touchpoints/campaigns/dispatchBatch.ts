@@ -92,7 +92,7 @@ async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Pro
   const [claimed] = await campaignDispatchQueue.claim(d.db, corpScope(d.corpId), {
     owner: d.owner, limit: 1, leaseSeconds, now,
     // An unsure batch is resolved whatever its campaign's state; new sends only for live campaigns.
-    where: sql`exists (select 1 from campaigns c where c.id = campaign_batches.campaign_id
+    where: sql`exists (select 1 from campaigns c where c.corp_id = campaign_batches.corp_id and c.id = campaign_batches.campaign_id
       and (campaign_batches.status = 'sending' or c.status in ('active', 'completed')))`,
   });
   if (!claimed) return undefined;
@@ -107,7 +107,7 @@ async function claimBatch(d: DispatchDeps, leaseSeconds: number, now: Date): Pro
 async function recipientsOf(ex: Executor, b: BatchRow): Promise<string[]> {
   return rowsOf<{ recipient_id: string }>(await ex.execute(sql`
     select recipient_id from campaign_deliveries
-    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'
+    where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'
     order by recipient_id`)).map((r) => r.recipient_id);
 }
 
@@ -250,7 +250,7 @@ async function refuseBatch(d: DispatchDeps, b: BatchRow, errcode: number | null,
 async function failDeliveries(ex: Executor, b: BatchRow, status: 'failed' | 'cancelled', reason: string, now: Date): Promise<void> {
   await ex.execute(sql`
     update campaign_deliveries set status = ${status}, reason = ${reason}, final_at = ${now.toISOString()}::timestamptz
-    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+    where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
 }
 
 async function finishBatch(d: DispatchDeps, id: number, status: 'done' | 'cancelled', now: Date): Promise<void> {
@@ -280,7 +280,7 @@ async function recordAccepted(d: DispatchDeps, b: BatchRow, msgid: string, failL
           status = case when recipient_id = any(${textArray(failList)}) then 'failed' else 'dispatched' end,
           reason = case when recipient_id = any(${textArray(failList)}) then 'not_sendable' end,
           final_at = case when recipient_id = any(${textArray(failList)}) then ${now.toISOString()}::timestamptz end
-        where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+        where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
     });
   } catch (err) {
     if (!isUniqueViolation(err, 'campaign_batches_msgid')) throw err;
@@ -370,7 +370,7 @@ async function dispatchTask(d: DispatchDeps, c: Claimed, now: Date): Promise<voi
       detail: { campaignId: b.campaignId, runId: b.runId, batchId: b.id, customers: recipients.length },
     });
     await tx.execute(sql`update campaign_deliveries set status = 'notified', final_at = ${now.toISOString()}::timestamptz
-      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
+      where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'planned'`);
   });
 }
 

@@ -27,7 +27,7 @@ export async function materialiseOccurrences(db: Db, corpId: string, now: Date, 
       // The cursor moves only from where we read it: a scheduler that got here first makes this a no-op.
       const moved = await tx.update(campaigns)
         .set({ plannedThrough: now, ...(done ? { status: 'completed' as const, finishedAt: now } : {}) })
-        .where(and(eq(campaigns.id, c.id), eq(campaigns.status, 'active'), c.plannedThrough
+        .where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, c.id), eq(campaigns.status, 'active'), c.plannedThrough
           // JS dates carry milliseconds; a cursor written by SQL may carry microseconds.
           ? sql`date_trunc('milliseconds', ${campaigns.plannedThrough}) = ${c.plannedThrough.toISOString()}::timestamptz`
           : isNull(campaigns.plannedThrough)))

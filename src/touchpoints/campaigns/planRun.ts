@@ -39,7 +39,7 @@ export async function planNextRun(db: Db, corpId: string, owner: string, now: Da
   const [claimed] = await campaignRunsQueue.claim(db, scope, {
     owner, limit: 1, leaseSeconds: PLAN_LEASE_S,
     // Paused campaigns keep their runs pending; cancelled ones have none.
-    where: sql`exists (select 1 from campaigns c where c.id = campaign_runs.campaign_id and c.status in ('active', 'completed'))`,
+    where: sql`exists (select 1 from campaigns c where c.corp_id = campaign_runs.corp_id and c.id = campaign_runs.campaign_id and c.status in ('active', 'completed'))`,
     orderBy: sql`available_at, id`,
   });
   if (!claimed) return 0;
@@ -83,10 +83,10 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
     await tx.execute(sql`
       insert into campaign_batches (corp_id, campaign_id, run_id, sender, batch_no, recipients, available_at, status)
       select ${corpId}, ${c.id}::bigint, ${run.id}::bigint, sender, batch_no, count(*)::int, ${at}::timestamptz, 'pending'
-      from campaign_deliveries where run_id = ${run.id}::bigint and batch_no is not null
+      from campaign_deliveries where corp_id = ${corpId} and run_id = ${run.id}::bigint and batch_no is not null
       group by sender, batch_no
       on conflict (run_id, sender, batch_no) do nothing`);
-    const summary = await summariseRun(tx, run.id);
+    const summary = await summariseRun(tx, corpId, run.id);
     await tx.update(campaignRuns)
       .set({ status: 'dispatching', plannedAt: now, summary, lockedUntil: null, lastError: null })
       .where(and(eq(campaignRuns.corpId, corpId), eq(campaignRuns.id, run.id), eq(campaignRuns.lockedBy, owner)));
@@ -94,15 +94,15 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
   });
 }
 
-async function summariseRun(ex: Executor, runId: number): Promise<RunSummary> {
+async function summariseRun(ex: Executor, corpId: string, runId: number): Promise<RunSummary> {
   const [r] = rowsOf<{ targeted: number; planned: number; skipped: Record<string, number> | null; senders: number; batches: number }>(await ex.execute(sql`
     select count(*)::int as targeted,
       count(*) filter (where status = 'planned')::int as planned,
       (select json_object_agg(reason, n) from (select reason, count(*)::int as n from campaign_deliveries
-         where run_id = ${runId}::bigint and status = 'skipped' group by reason) k) as skipped,
+         where corp_id = ${corpId} and run_id = ${runId}::bigint and status = 'skipped' group by reason) k) as skipped,
       count(distinct sender) filter (where status = 'planned')::int as senders,
-      (select count(*)::int from campaign_batches where run_id = ${runId}::bigint) as batches
-    from campaign_deliveries where run_id = ${runId}::bigint`));
+      (select count(*)::int from campaign_batches where corp_id = ${corpId} and run_id = ${runId}::bigint) as batches
+    from campaign_deliveries where corp_id = ${corpId} and run_id = ${runId}::bigint`));
   return { targeted: r!.targeted, planned: r!.planned, skipped: r!.skipped ?? {}, senders: r!.senders, batches: r!.batches };
 }
 

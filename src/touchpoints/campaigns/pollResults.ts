@@ -54,7 +54,7 @@ const RESULT_STATUS: Record<number, 'sent' | 'not_friend' | 'over_limit' | undef
 export async function pollResultsOnce(d: PollDeps, now: Date): Promise<number> {
   const claimed = await campaignResultsQueue.claim(d.db, corpScope(d.corpId), {
     owner: d.owner, limit: d.limit ?? 10, leaseSeconds: d.leaseSeconds ?? 300, now,
-    where: sql`exists (select 1 from campaigns c where c.id = campaign_batches.campaign_id)`,
+    where: sql`exists (select 1 from campaigns c where c.corp_id = campaign_batches.corp_id and c.id = campaign_batches.campaign_id)`,
   });
   for (const c of claimed) {
     const [b] = await d.db.select().from(campaignBatches).where(and(eq(campaignBatches.corpId, d.corpId), eq(campaignBatches.id, c.id)));
@@ -93,7 +93,7 @@ async function pollFailed(d: PollDeps, b: BatchRow, err: unknown, now: Date): Pr
       returning status, poll_failures`));
     if (row?.status !== 'unknown') return row;
     await tx.execute(sql`update campaign_deliveries set status = 'unknown', reason = 'msgid_unknown', final_at = ${at}::timestamptz
-      where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
+      where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
     return row;
   });
   const ctx = { batchId: b.id, campaignId: b.campaignId, msgid: b.msgid, errcode: errcodeOf(err), failures: settled?.poll_failures };
@@ -120,7 +120,7 @@ async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date
 
   const [{ waiting }] = rowsOf<{ waiting: number }>(await db.execute(sql`
     select count(*)::int as waiting from campaign_deliveries
-    where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`)) as [{ waiting: number }];
+    where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`)) as [{ waiting: number }];
   const windowClosed = !!b.answeredAt && now.getTime() - b.answeredAt.getTime() >= d.settings.confirmWindowMs;
   const at = now.toISOString();
   if (waiting > 0 && (cancelled || windowClosed)) {
@@ -135,7 +135,7 @@ async function pollBatch(d: PollDeps, b: BatchRow, cancelled: boolean, now: Date
     if (waiting > 0 && (cancelled || windowClosed)) {
       await tx.execute(sql`update campaign_deliveries set status = ${cancelled ? 'cancelled' : 'unsent'},
           reason = ${cancelled ? 'campaign_cancelled' : 'not_confirmed'}, final_at = ${at}::timestamptz
-        where run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
+        where corp_id = ${b.corpId} and run_id = ${b.runId}::bigint and sender = ${b.sender} and batch_no = ${b.batchNo}::int and status = 'dispatched'`);
     }
     const final = waiting === 0 || cancelled || windowClosed;
     // Recorded while the batch is still ours, lease run out or not: what WeCom answered is kept.
@@ -164,7 +164,7 @@ async function applySendResults(d: PollDeps, b: BatchRow, msgid: string): Promis
       await d.db.execute(sql`
         update campaign_deliveries dl set status = x.status, sent_at = x.sent_at, final_at = coalesce(x.sent_at, now())
         from jsonb_to_recordset(${jsonRows(rows)}) as x(recipient_id text, status text, sent_at timestamptz)
-        where dl.run_id = ${b.runId}::bigint and dl.recipient_id = x.recipient_id
+        where dl.corp_id = ${b.corpId} and dl.run_id = ${b.runId}::bigint and dl.recipient_id = x.recipient_id
           and dl.sender = ${b.sender} and dl.batch_no = ${b.batchNo}::int and dl.status = 'dispatched'`);
     }
     if (!res.nextCursor || res.nextCursor === cursor) return;

@@ -39,7 +39,7 @@ export async function remindUnconfirmed(d: RemindDeps, now: Date): Promise<numbe
       for update of b skip locked),
     marked as (
       update campaign_batches b set reminders = b.reminders + 1, last_reminded_at = ${now.toISOString()}::timestamptz
-      from due where b.id = due.id
+      from due where b.corp_id = ${d.corpId} and b.id = due.id
       returning b.id, b.msgid, b.corp_id)
     insert into campaign_reminders (corp_id, batch_id, msgid, status, at)
     select corp_id, id, msgid, 'sending', ${now.toISOString()}::timestamptz from marked
@@ -48,11 +48,11 @@ export async function remindUnconfirmed(d: RemindDeps, now: Date): Promise<numbe
   for (const r of due) {
     try {
       await d.client.messages.remindGroupmsgSend(r.msgid);
-      await d.db.execute(sql`update campaign_reminders set status = 'ok' where id = ${r.reminder_id}`);
+      await d.db.execute(sql`update campaign_reminders set status = 'ok' where corp_id = ${d.corpId} and id = ${r.reminder_id}`);
       sent++;
     } catch (err) {
       d.log?.warn({ batchId: Number(r.id), errcode: errcodeOf(err) }, 'remind_groupmsg_send failed');
-      await d.db.execute(sql`update campaign_reminders set status = 'failed', errcode = ${errcodeOf(err) ?? null} where id = ${r.reminder_id}`);
+      await d.db.execute(sql`update campaign_reminders set status = 'failed', errcode = ${errcodeOf(err) ?? null} where corp_id = ${d.corpId} and id = ${r.reminder_id}`);
     }
   }
   return sent;

@@ -27,7 +27,7 @@ export async function setWelcomeSettings(
   corpId: string,
   patch: { defaultWelcomeTemplateId?: number | null; defaultGroupWelcomeTemplateId?: number | null },
   actor: string,
-  now = new Date(),
+  now: Date,
 ): Promise<WelcomeSettings> {
   const check = async (path: string, id: number | null | undefined, kind: 'welcome' | 'group_welcome') => {
     if (id === undefined || id === null) return;

@@ -93,7 +93,7 @@ export async function listCategories(ex: Executor, corpId: string): Promise<Arra
  * Saves a template. A group welcome is then added to WeCom (recorded as
  * `adding` with a lease in the same insert, before the call).
  */
-export async function createTemplate(d: ContentDeps, input: TemplateInput, actor: string, now = new Date()): Promise<TemplateRow> {
+export async function createTemplate(d: ContentDeps, input: TemplateInput, actor: string, now: Date): Promise<TemplateRow> {
   const text = input.text ?? '';
   const attachments = input.attachments ?? [];
   await validateTemplateContent(d.db, d.corpId, input.kind, text, attachments);
@@ -110,7 +110,7 @@ export async function createTemplate(d: ContentDeps, input: TemplateInput, actor
 }
 
 /** Changes name, category, text or attachments; a changed group welcome is edited in WeCom too. */
-export async function updateTemplate(d: ContentDeps, id: number, patch: TemplatePatch, now = new Date()): Promise<TemplateRow> {
+export async function updateTemplate(d: ContentDeps, id: number, patch: TemplatePatch, now: Date): Promise<TemplateRow> {
   const current = await liveTemplate(d.db, d.corpId, id);
   const text = patch.text ?? current.text;
   const attachments = patch.attachments ?? current.attachments;
@@ -137,7 +137,7 @@ export async function updateTemplate(d: ContentDeps, id: number, patch: Template
 }
 
 /** Archives a template (kept for what names it); a group welcome is deleted from WeCom. */
-export async function archiveTemplate(d: ContentDeps, id: number, now = new Date()): Promise<TemplateRow> {
+export async function archiveTemplate(d: ContentDeps, id: number, now: Date): Promise<TemplateRow> {
   const current = await liveTemplate(d.db, d.corpId, id);
   const mirrored = current.kind === 'group_welcome' && current.wecomTemplateId !== null;
   const [row] = await d.db

@@ -40,7 +40,7 @@ class KeyTaken extends Error {}
  * which waits on the key's unique index) answers the first use's follow-up
  * and text; the same key for another template, customer or rep is a conflict.
  */
-export async function useTemplate(db: Db, corpId: string, id: number, input: UseInput, now = new Date()): Promise<UseResult> {
+export async function useTemplate(db: Db, corpId: string, id: number, input: UseInput, now: Date): Promise<UseResult> {
   const template = await liveTemplate(db, corpId, id);
   const earlier = input.clientKey ? await byKey(db, corpId, input.clientKey) : undefined;
   if (earlier) return replay(db, corpId, template, input, earlier);

@@ -174,7 +174,7 @@ export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: Extern
   for (let attempt = 1; ; attempt++) {
     try {
       await client.messages.sendWelcomeMsg({ welcome_code: code, ...(content ? { text: { content } } : {}), ...(attachments.length ? { attachments } : {}) });
-      await settle(db, id, 'sent', { error: attachmentError ?? null, finishedAt: now() });
+      await settle(db, corpId, id, 'sent', { error: attachmentError ?? null, finishedAt: now() });
       return 'sent';
     } catch (err) {
       const errcode = errcodeOf(err) ?? null;
@@ -184,15 +184,15 @@ export async function sendWelcome(d: WelcomeDeps, ctx: HandlerContext, e: Extern
       }
       // 41051 right after an attempt of ours that may have arrived: most likely that one was delivered.
       const status: WelcomeSendStatus = outcomeUnknown(err) || (uncertain && errcode === ALREADY_USED) ? 'unknown' : 'failed';
-      await settle(db, id, status, { errcode, error: errorMessage(err).slice(0, 500), finishedAt: now() });
+      await settle(db, corpId, id, status, { errcode, error: errorMessage(err).slice(0, 500), finishedAt: now() });
       ctx.log.warn({ errcode, status }, 'welcome message not sent');
       return status;
     }
   }
 }
 
-async function settle(db: Db, id: number, status: WelcomeSendStatus, fields: Partial<typeof welcomeSends.$inferInsert>): Promise<void> {
-  await db.update(welcomeSends).set({ status, ...fields }).where(and(eq(welcomeSends.id, id), eq(welcomeSends.status, 'sending')));
+async function settle(db: Db, corpId: string, id: number, status: WelcomeSendStatus, fields: Partial<typeof welcomeSends.$inferInsert>): Promise<void> {
+  await db.update(welcomeSends).set({ status, ...fields }).where(and(eq(welcomeSends.corpId, corpId), eq(welcomeSends.id, id), eq(welcomeSends.status, 'sending')));
 }
 
 /**

@@ -27,7 +27,7 @@ export interface HandoverRouteDeps {
 export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
   /** The command context of a request by this actor (refused unless they may plan handovers). */
   const acting = (actor: Actor): HandoverCommandContext =>
-    ({ corpId: d.corpId, actor: assertCan(actor, 'handover.plan'), customerCap: d.customerCap, now: () => d.clock.now() });
+    ({ corpId: d.corpId, actor: assertCan(actor, 'handover.plan'), customerCap: d.customerCap, clock: d.clock });
 
   api.route({
     method: 'post', path: '/api/handovers', status: 201, tags: ['handover'],
@@ -86,7 +86,7 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     summary: "Departed reps' customers not yet reassigned (refresh=true reads WeCom's get_unassigned_list first)",
     query: UnassignedQuery, response: UnassignedList,
     async handler({ query }) {
-      return { items: await unassignedPool(d.db, d.client, d.corpId, { refresh: query.refresh === 'true' }) };
+      return { items: await unassignedPool(d.db, d.client, d.corpId, { refresh: query.refresh === 'true', now: d.clock.now() }) };
     },
   });
 

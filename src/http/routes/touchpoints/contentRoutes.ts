@@ -35,7 +35,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     method: 'post', path: '/api/templates', status: 201, tags: ['touchpoints'],
     summary: 'Create a template (group_welcome templates are added to WeCom too; see wecom.status)',
     body: CreateTemplate, response: TemplateView,
-    handler: async ({ body, actor }) => presentTemplate(await createTemplate(deps, body, assertCan(actor, 'content.edit'))),
+    handler: async ({ body, actor }) => presentTemplate(await createTemplate(deps, body, assertCan(actor, 'content.edit'), d.clock.now())),
   });
   api.route({
     method: 'get', path: '/api/templates', tags: ['touchpoints'], summary: 'Templates, newest first, by kind / category / name',
@@ -64,7 +64,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     params: IdParams, body: UpdateTemplate, response: TemplateView,
     async handler({ params, body, actor }) {
       assertCan(actor, 'content.edit');
-      return presentTemplate(await updateTemplate(deps, params.id, body));
+      return presentTemplate(await updateTemplate(deps, params.id, body, d.clock.now()));
     },
   });
   api.route({
@@ -73,7 +73,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     params: IdParams, response: TemplateView,
     async handler({ params, actor }) {
       assertCan(actor, 'content.edit');
-      return presentTemplate(await archiveTemplate(deps, params.id));
+      return presentTemplate(await archiveTemplate(deps, params.id, d.clock.now()));
     },
   });
   api.route({
@@ -90,7 +90,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: "A rep's quick reply: the rendered template; with recordFollowUp the use is recorded as a follow-up (idempotent by clientKey)",
     params: IdParams, body: RenderTemplate, response: RenderedView,
     async handler({ params, body }) {
-      const r = await useTemplate(d.db, d.corpId, params.id, body);
+      const r = await useTemplate(d.db, d.corpId, params.id, body, d.clock.now());
       return presentRendered(params.id, r);
     },
   });
@@ -178,7 +178,7 @@ export function contentRoutes(api: ApiRouter, d: ContentRouteDeps): void {
     summary: 'Set (or clear with null) the default welcome template (sent when an add matches no channel) and the default group welcome template',
     body: UpdateWelcomeSettings, response: WelcomeSettingsView,
     async handler({ body, actor }) {
-      await setWelcomeSettings(d.db, d.corpId, body, assertCan(actor, 'content.edit'));
+      await setWelcomeSettings(d.db, d.corpId, body, assertCan(actor, 'content.edit'), d.clock.now());
       return settingsView();
     },
   });
