@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type Koa from 'koa';
 import { z, type ZodObject, type ZodType } from 'zod';
+import type { Scope } from '../db/scope';
 import type { Actor } from '../policy';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -13,6 +14,8 @@ export interface RouteInput<Q, P, B> {
   params: P;
   body: B;
   actor: Actor;
+  /** What the actor may see: pass it to every capability call (out-of-scope ids answer 404). */
+  scope: Scope;
   ctx: Koa.Context;
 }
 
@@ -80,6 +83,7 @@ export class ApiRouter {
         params: (spec.params ? spec.params.parse(ctx.params) : undefined) as P,
         body: (spec.body ? spec.body.parse(ctx.state.body) : undefined) as B,
         actor: ctx.state.actor as Actor,
+        scope: ctx.state.scope as Scope,
         ctx,
       };
       const result = await spec.handler(input);

@@ -36,7 +36,7 @@ export function createApp(d: AppDeps): Koa {
   app.silent = true; // errors are logged by errorHandler, once
 
   // Authentication and body parsing are the api router's own middleware, not a path test in front of it.
-  const api = new ApiRouter([requireBearer(d.config.adminToken), jsonBody({ timeoutMs: d.bodyTimeoutMs })]);
+  const api = new ApiRouter([requireBearer(d.config.adminToken, d.config.corpId), jsonBody({ timeoutMs: d.bodyTimeoutMs })]);
   eventRoutes(api, { db: d.db, corpId: d.config.corpId });
   for (const register of d.routes ?? []) register(api);
   api.router.get('/api/openapi.json', (ctx) => {

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
+import type { Scope } from '../db/scope';
 
 /**
  * The ledger's data as SQL fragments, for capabilities that need it inside
@@ -89,6 +90,22 @@ const removalsByCustomer = (corpId: string, since: SQL, until: SQL): SQL => sql`
     select h.id, h.corp_id, h.external_user_id, h.user_id, h.at from relation_history h
     where h.corp_id = ${corpId} and h.to_status = 'removed_by_customer' and h.at > ${since} and h.at <= ${until})`;
 
+// ---------------------------------------------------------------- data scope
+
+/**
+ * Whether the customer (an external_user_id expression) is in the scope: one
+ * of the scope's employees has or had a relation with them (any status, so
+ * the history they took part in stays theirs to read). `true` for the whole corp.
+ */
+function contactInScope(scope: Scope, customer: SQL): SQL {
+  if (scope.userIds === null) return sql`true`;
+  return sql`exists (select 1 from relations rs where rs.corp_id = ${scope.corpId} and rs.external_user_id = ${customer}
+      and ${scope.employee(sql.raw('rs.user_id'))})`;
+}
+
+/** Whether a customer group is in the scope, given its owner column: the owner is one of the scope's employees. */
+const groupInScope = (scope: Scope, ownerUserId: SQL): SQL => scope.employee(ownerUserId);
+
 // ---------------------------------------------------------------- departments and groups
 
 /** These departments and every department below them, as an int[] expression. */
@@ -170,6 +187,8 @@ export const ledgerSql = {
   relationSpans,
   removalsByCustomer,
   departmentsWithChildren,
+  contactInScope,
+  groupInScope,
   inLiveGroup,
   customerSenders,
   groupSenders,

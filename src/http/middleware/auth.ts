@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import { AppError } from '../../lib/errors';
+import { corpScope } from '../../db/scope';
+import { BOOTSTRAP_ADMIN } from '../../policy';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -14,14 +16,15 @@ export function bearerCheck(token: string): (ctx: Koa.Context) => boolean {
 }
 
 /** `/api` access: `Authorization: Bearer <token>`. Today the one admin token; roles come with the console. */
-export function requireBearer(adminToken: string): Koa.Middleware {
+export function requireBearer(adminToken: string, corpId: string): Koa.Middleware {
   const valid = bearerCheck(adminToken);
   return async function requireBearerMiddleware(ctx, next) {
     if (!valid(ctx)) {
       ctx.set('WWW-Authenticate', 'Bearer');
       throw new AppError('unauthorized', 'a valid bearer token is required');
     }
-    ctx.state.actor = { id: 'admin', role: 'admin' };
+    ctx.state.actor = BOOTSTRAP_ADMIN;
+    ctx.state.scope = corpScope(corpId);
     await next();
   };
 }

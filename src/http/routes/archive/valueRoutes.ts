@@ -36,7 +36,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     summary: 'Recompute scores, stages, warnings and auto-tags now (409 while another run holds the lock); answers the summary with timings',
     response: RecomputeView,
     async handler({ actor }) {
-      assertCan(actor, 'archive.editValue');
+      assertCan(actor, 'settings.edit');
       return recomputeArchive(d.db, d.corpId, d.clock.now());
     },
   });
@@ -69,7 +69,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     method: 'put', path: '/api/stages/rules', tags: ['archive'], summary: 'Replace the stage rules (applied from the next recompute)',
     body: StageRules, response: StageRules,
     async handler({ body, actor }) {
-      assertCan(actor, 'archive.editValue');
+      assertCan(actor, 'settings.edit');
       return setStageRules(d.db, d.corpId, body);
     },
   });
@@ -111,7 +111,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     summary: 'Create an auto-tag rule: when the segment rule holds, add/remove the corp tag (applied on recompute)',
     body: CreateAutoTagRule, response: AutoTagRuleView,
     async handler({ body, actor }) {
-      assertCan(actor, 'archive.editValue');
+      assertCan(actor, 'settings.edit');
       return presentRule(await createAutoTagRule(d.db, d.corpId, { ...body, rule: body.rule }));
     },
   });
@@ -125,7 +125,7 @@ export function archiveValueRoutes(api: ApiRouter, d: ArchiveValueRoutesDeps): v
     method: 'delete', path: '/api/auto-tag-rules/:id', tags: ['archive'], summary: 'Delete an auto-tag rule (tags already set stay)',
     params: RuleIdParams, response: Deleted,
     async handler({ params, actor }) {
-      assertCan(actor, 'archive.editValue');
+      assertCan(actor, 'settings.edit');
       if (!(await deleteAutoTagRule(d.db, d.corpId, params.id))) throw notFound(`auto-tag rule ${params.id}`);
       return { deleted: true as const };
     },
