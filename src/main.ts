@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     const worldEventsMs = process.env.DEMO_WORLD_EVENTS_MS === undefined || process.env.DEMO_WORLD_EVENTS_MS === '' ? undefined : Number(process.env.DEMO_WORLD_EVENTS_MS);
     if (worldEventsMs !== undefined && !(Number.isInteger(worldEventsMs) && worldEventsMs >= 0)) throw new ConfigError('DEMO_WORLD_EVENTS_MS must be a non-negative integer (0 = no background events)');
     demo = await startDemoSimulator(logger.child({ category: 'simulator' }), { credentials: demoCredentials(config), dataDir: config.DATA_DIR, worldEventsMs });
-    config = Object.freeze({ ...config, WECOM_API_BASE: demo.url });
+    // The simulator plays every WeCom host: the API, the web login and OAuth2 pages.
+    config = Object.freeze({ ...config, WECOM_API_BASE: demo.url, WECOM_LOGIN_BASE: demo.url, WECOM_OAUTH_BASE: demo.url });
   }
   const service = await startService({ config, clock: demo?.clock });
   await demo?.attach(service);

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database, type Db } from './db/connection';
 import { corpScope } from './db/scope';
 import { GroupCommitAppender, HandlerRegistry, oldestPendingAgeSeconds } from './events';
+import { accessDeps } from './access';
 import { createApp } from './http/app';
+import { memberForCode } from './http/routes/access/loginRoutes';
 import type { ApiRouter } from './http/apiRouter';
 import { EventWorker } from './jobs/eventWorker';
 import { systemClock, type Clock } from './lib/clock';
@@ -166,8 +168,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const unplugLag = addLagSource(() => oldestPendingAgeSeconds(database.db, config.corpId));
   const unplugWork = addWorkSource(() => Promise.all(workQueues.map(async (q) => ({ queue: q.name, ...(await q.stats(db, scope, clock.now())) }))));
 
+  const access = accessDeps({ db, corpId, clock }, config);
   const app = createApp({
     config,
+    access,
+    login: {
+      agentId: config.WECOM_AGENT_ID, loginBase: config.WECOM_LOGIN_BASE, oauthBase: config.WECOM_OAUTH_BASE, publicUrl: config.PUBLIC_URL,
+      userIdForCode: (code) => memberForCode(client, code),
+    },
     db: database.db,
     ping: () => database.ping(),
     log: log.child({ category: 'http' }),

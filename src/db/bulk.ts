@@ -14,3 +14,8 @@ export function jsonRows(rows: readonly object[]): SQL {
 export function textArray(values: readonly string[]): SQL {
   return sql`${sql.param([...values])}::text[]`;
 }
+
+/** An int array as one parameter, for `col = any(${intArray(ids)})` or `&&`. */
+export function intArray(values: readonly number[]): SQL {
+  return sql`${sql.param([...values])}::int[]`;
+}

@@ -6,12 +6,15 @@ import { httpRequests } from '../lib/metrics';
 import type { Db } from '../db/connection';
 import type { GroupCommitAppender } from '../events';
 import { ApiRouter } from './apiRouter';
-import { requireBearer } from './middleware/auth';
+import { accessDeps, type AccessDeps } from '../access';
+import { requireCaller } from './middleware/auth';
 import { jsonBody, rejectNulInUrl } from './middleware/body';
 import { errorHandler } from './middleware/errorHandler';
 import { callbackRoutes } from './routes/callback/routes';
 import { eventRoutes } from './routes/events/routes';
 import { opsRoutes } from './routes/ops/routes';
+import { accessRoutes } from './routes/access/routes';
+import { loginRoutes, type LoginDeps } from './routes/access/loginRoutes';
 import { AppError } from '../lib/errors';
 
 export interface AppDeps {
@@ -26,6 +29,10 @@ export interface AppDeps {
   warnings?(): Promise<string[]>;
   /** How long a request body may take to arrive (default BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
+  /** Who callers are: tokens, sessions, roles, scope. */
+  access?: AccessDeps;
+  /** WeCom sign-in (`/auth/*`); without it, sign-in answers that WeCom is not configured. */
+  login?: Omit<LoginDeps, 'access'>;
   /** Capabilities add their /api routes here. */
   routes?: Array<(api: ApiRouter) => void>;
 }
@@ -33,16 +40,23 @@ export interface AppDeps {
 /** The Koa app; middleware order is fixed here and nowhere else. */
 export function createApp(d: AppDeps): Koa {
   const app = new Koa({ proxy: true });
+  const access = d.access ?? accessDeps({ db: d.db, clock: d.clock, corpId: d.config.corpId }, d.config);
+  const signIn = d.login ?? {
+    agentId: d.config.WECOM_AGENT_ID, loginBase: d.config.WECOM_LOGIN_BASE, oauthBase: d.config.WECOM_OAUTH_BASE, publicUrl: d.config.PUBLIC_URL,
+    userIdForCode: () => Promise.reject(new AppError('login_failed', 'WeCom sign-in is not configured here')),
+  };
   app.silent = true; // errors are logged by errorHandler, once
 
   // Authentication and body parsing are the api router's own middleware, not a path test in front of it.
-  const api = new ApiRouter([requireBearer(d.config.adminToken, d.config.corpId), jsonBody({ timeoutMs: d.bodyTimeoutMs })]);
-  eventRoutes(api, { db: d.db, corpId: d.config.corpId });
+  const api = new ApiRouter([requireCaller({ adminToken: d.config.adminToken, access }), jsonBody({ timeoutMs: d.bodyTimeoutMs })]);
+  eventRoutes(api, { db: d.db });
+  accessRoutes(api, access);
   for (const register of d.routes ?? []) register(api);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = api.document({ title: 'Lifelong', version: '0.1.0' });
   });
 
+  const login = loginRoutes({ ...signIn, access });
   const ops = opsRoutes({ ping: d.ping, warnings: d.warnings ?? (async () => []), metricsToken: d.config.METRICS_TOKEN });
   const callback = callbackRoutes({
     db: d.db,
@@ -72,6 +86,7 @@ export function createApp(d: AppDeps): Koa {
   app.use(rejectNulInUrl());
   app.use(ops.routes());
   app.use(callback.routes()).use(callback.allowedMethods());
+  app.use(login.routes()).use(login.allowedMethods());
   app.use(api.router.routes()).use(api.router.allowedMethods());
   return app;
 }

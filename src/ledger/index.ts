@@ -18,6 +18,7 @@ export * from './read/employees';
 export * from './read/groups';
 export * from './read/tags';
 export * from './read/alerts';
+export * from './read/directory';
 
 // Writes, by subject.
 export {

@@ -21,6 +21,18 @@ const EnvSchema = z.object({
   WECOM_AGENT_ID: optional,
   WECOM_AGENT_SECRET: optional,
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  /** WeCom web login (the console's sign-in page); demo mode points it at the simulator. */
+  WECOM_LOGIN_BASE: z.string().url().default('https://login.work.weixin.qq.com'),
+  /** WeCom OAuth2 inside the WeCom app (the sidebar's sign-in); demo mode points it at the simulator. */
+  WECOM_OAUTH_BASE: z.string().url().default('https://open.weixin.qq.com'),
+  /** This service's public origin (https://scrm.example.com), for WeCom's redirect_uri; unset = the request's own origin. */
+  PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /** Comma-separated userids who are admins until an admin sets their role otherwise. */
+  LIFELONG_ADMINS: z.string().default(''),
+  /** A signed-in session unused this many minutes ends. */
+  SESSION_IDLE_MIN: int(8 * 60),
+  /** A signed-in session ends this many hours after sign-in. */
+  SESSION_MAX_H: int(7 * 24),
   WECOM_CALLBACK_MAX_SKEW_S: int(300),
   ADMIN_TOKEN: optional,
   /** When set, /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers only on the loopback. */

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'invalid_rule'
   | 'unknown_employee' | 'employee_departed'
   | 'takeover_required' | 'nothing_to_transfer'
-  | 'invalid_schedule' | 'invalid_content';
+  | 'invalid_schedule' | 'invalid_content'
+  | 'csrf_failed' | 'login_failed';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, validation_failed: 400, unauthorized: 401, forbidden: 403, not_found: 404,
@@ -23,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   unknown_employee: 400, employee_departed: 400,
   takeover_required: 409, nothing_to_transfer: 409,
   invalid_schedule: 400, invalid_content: 400,
+  csrf_failed: 403, login_failed: 401,
 };
 
 export class AppError extends Error {
