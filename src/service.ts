@@ -204,7 +204,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   // Nightly scores/stages/warnings (under an advisory lock, so once across instances) and the reps' daily digest.
   const archiveLog = log.child({ category: 'archive' });
   const archiveCrons = [
-    config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpId, clock.now())
+    config.ARCHIVE_CRON && cron.schedule(config.ARCHIVE_CRON, () => void recomputeArchive(db, corpScope(corpId), clock.now())
       .then(() => pool.wake('tag-changes-queued')).catch((err) => archiveLog.error({ err }, 'nightly recompute failed')), { timezone: config.SCHEDULE_TZ, name: 'archive-recompute' }),
     config.WARNING_DIGEST_CRON && cron.schedule(config.WARNING_DIGEST_CRON, () => void sendWarningDigests(db, corpId, clock.now(), config.LOCALE)
       .then(() => pool.wake('app-messages-queued')).catch((err) => archiveLog.error({ err }, 'warning digest failed')), { timezone: config.SCHEDULE_TZ, name: 'warning-digest' }),

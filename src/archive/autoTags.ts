@@ -1,5 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { badRequest } from '../lib/errors';
 import { ledgerSql, liveTagIds } from '../ledger';
 import { compileRule, parseRule } from '../segments';
@@ -16,8 +17,9 @@ export interface AutoTagRuleInput {
   enabled?: boolean;
 }
 
-/** Validates the segment rule (400 naming the bad path) and that the tag is a live corp tag. */
-export async function createAutoTagRule(ex: Executor, corpId: string, input: AutoTagRuleInput): Promise<AutoTagRule> {
+/** Validates the segment rule (400 naming the bad path) and that the tag is a live corp tag. Rules are corp settings (settings.edit). */
+export async function createAutoTagRule(ex: Executor, scope: Scope, input: AutoTagRuleInput): Promise<AutoTagRule> {
+  const corpId = scope.corpId;
   const rule = parseRule(input.rule);
   if (!(await liveTagIds(ex, corpId, [input.tagId])).has(input.tagId)) throw badRequest(`tagId: no live corp tag ${input.tagId}`);
   const [row] = await ex
@@ -27,12 +29,13 @@ export async function createAutoTagRule(ex: Executor, corpId: string, input: Aut
   return row!;
 }
 
-export function listAutoTagRules(ex: Executor, corpId: string): Promise<AutoTagRule[]> {
-  return ex.select().from(autoTagRules).where(eq(autoTagRules.corpId, corpId)).orderBy(desc(autoTagRules.id));
+/** The corp's rules (settings: anyone in the corp may read them). */
+export function listAutoTagRules(ex: Executor, scope: Scope): Promise<AutoTagRule[]> {
+  return ex.select().from(autoTagRules).where(eq(autoTagRules.corpId, scope.corpId)).orderBy(desc(autoTagRules.id));
 }
 
-export async function deleteAutoTagRule(ex: Executor, corpId: string, id: number): Promise<boolean> {
-  const rows = await ex.delete(autoTagRules).where(and(eq(autoTagRules.corpId, corpId), eq(autoTagRules.id, id))).returning({ id: autoTagRules.id });
+export async function deleteAutoTagRule(ex: Executor, scope: Scope, id: number): Promise<boolean> {
+  const rows = await ex.delete(autoTagRules).where(and(eq(autoTagRules.corpId, scope.corpId), eq(autoTagRules.id, id))).returning({ id: autoTagRules.id });
   return rows.length === 1;
 }
 

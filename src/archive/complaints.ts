@@ -1,45 +1,52 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
+import { ledgerSql } from '../ledger';
 import { AppError, notFound } from '../lib/errors';
-import { assertCustomer } from './customers';
+import { assertAuthorInScope, assertCustomer } from './customers';
 import { complaints } from './schema';
 
 export type ComplaintRow = typeof complaints.$inferSelect;
 
-export async function openComplaint(ex: Executor, corpId: string, c: { externalUserId: string; userId: string; content: string; openedAt?: Date }): Promise<ComplaintRow> {
-  await assertCustomer(ex, corpId, c.externalUserId);
+/** A complaint is about a customer in scope (else not_found) and recorded in the name of an employee in scope (else not_found). */
+const inScope = (scope: Scope) => ledgerSql.contactInScope(scope, sql`${complaints.externalUserId}`);
+
+export async function openComplaint(ex: Executor, scope: Scope, c: { externalUserId: string; userId: string; content: string; openedAt?: Date }): Promise<ComplaintRow> {
+  await assertCustomer(ex, scope, c.externalUserId);
+  assertAuthorInScope(scope, c.userId);
   const [row] = await ex
     .insert(complaints)
-    .values({ corpId, externalUserId: c.externalUserId, userId: c.userId, content: c.content, ...(c.openedAt ? { openedAt: c.openedAt } : {}) })
+    .values({ corpId: scope.corpId, externalUserId: c.externalUserId, userId: c.userId, content: c.content, ...(c.openedAt ? { openedAt: c.openedAt } : {}) })
     .returning();
   return row!;
 }
 
-/** open → resolved, once: resolving a resolved complaint is a conflict. */
-export async function resolveComplaint(ex: Executor, corpId: string, id: number, r: { resolution: string; resolvedBy: string; now: Date }): Promise<ComplaintRow> {
+/** open → resolved, once: resolving a resolved complaint is a conflict; one about a customer out of scope is not_found. */
+export async function resolveComplaint(ex: Executor, scope: Scope, id: number, r: { resolution: string; resolvedBy: string; now: Date }): Promise<ComplaintRow> {
   const [row] = await ex
     .update(complaints)
     .set({ status: 'resolved', resolution: r.resolution, resolvedBy: r.resolvedBy, resolvedAt: r.now })
-    .where(and(eq(complaints.corpId, corpId), eq(complaints.id, id), eq(complaints.status, 'open')))
+    .where(and(eq(complaints.corpId, scope.corpId), eq(complaints.id, id), eq(complaints.status, 'open'), inScope(scope)))
     .returning();
   if (row) return row;
-  const [existing] = await ex.select({ id: complaints.id }).from(complaints).where(and(eq(complaints.corpId, corpId), eq(complaints.id, id)));
+  const [existing] = await ex.select({ id: complaints.id }).from(complaints).where(and(eq(complaints.corpId, scope.corpId), eq(complaints.id, id), inScope(scope)));
   if (!existing) throw notFound(`complaint ${id}`);
   throw new AppError('conflict', `complaint ${id} is already resolved`);
 }
 
-export async function getComplaint(ex: Executor, corpId: string, id: number): Promise<ComplaintRow | undefined> {
-  const [row] = await ex.select().from(complaints).where(and(eq(complaints.corpId, corpId), eq(complaints.id, id)));
+/** One complaint about a customer in scope; undefined otherwise. */
+export async function getComplaint(ex: Executor, scope: Scope, id: number): Promise<ComplaintRow | undefined> {
+  const [row] = await ex.select().from(complaints).where(and(eq(complaints.corpId, scope.corpId), eq(complaints.id, id), inScope(scope)));
   return row;
 }
 
-/** Complaints newest first (keyset on id), optionally by status or customer. */
+/** Complaints about customers in scope, newest first (keyset on id), optionally by status or customer. */
 export async function listComplaints(
   ex: Executor,
-  corpId: string,
+  scope: Scope,
   q: { status?: 'open' | 'resolved'; externalUserId?: string; before?: number; limit: number },
 ): Promise<ComplaintRow[]> {
-  const conds = [eq(complaints.corpId, corpId)];
+  const conds = [eq(complaints.corpId, scope.corpId), inScope(scope)];
   if (q.status) conds.push(eq(complaints.status, q.status));
   if (q.externalUserId) conds.push(eq(complaints.externalUserId, q.externalUserId));
   if (q.before !== undefined) conds.push(lt(complaints.id, q.before));

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { jsonRows } from '../db/bulk';
 import type { Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { AppError, conflict, notFound } from '../lib/errors';
 import { compileUserPattern, UserPatternError } from '../lib/userPattern';
 import { assertCustomer } from './customers';
@@ -61,7 +62,9 @@ function checkDefinition(d: FieldDefinition): void {
   }
 }
 
-export async function defineField(ex: Executor, corpId: string, d: FieldDefinition): Promise<FieldRow> {
+/** Field definitions are the corp's (a setting: the route asks settings.edit); the scope names the corp. */
+export async function defineField(ex: Executor, scope: Scope, d: FieldDefinition): Promise<FieldRow> {
+  const corpId = scope.corpId;
   checkDefinition(d);
   const [row] = await ex
     .insert(customFields)
@@ -72,14 +75,16 @@ export async function defineField(ex: Executor, corpId: string, d: FieldDefiniti
   return row;
 }
 
-export async function listFields(ex: Executor, corpId: string, opts: { includeArchived?: boolean } = {}): Promise<FieldRow[]> {
-  const conds = [eq(customFields.corpId, corpId)];
+/** The corp's field definitions: everyone in the corp may read them. */
+export async function listFields(ex: Executor, scope: Scope, opts: { includeArchived?: boolean } = {}): Promise<FieldRow[]> {
+  const conds = [eq(customFields.corpId, scope.corpId)];
   if (!opts.includeArchived) conds.push(isNull(customFields.archivedAt));
   return ex.select().from(customFields).where(and(...conds)).orderBy(asc(customFields.id));
 }
 
 /** Archived fields keep their values but can no longer be set; the key stays taken. */
-export async function archiveField(ex: Executor, corpId: string, id: number, now: Date): Promise<FieldRow> {
+export async function archiveField(ex: Executor, scope: Scope, id: number, now: Date): Promise<FieldRow> {
+  const corpId = scope.corpId;
   const [row] = await ex
     .update(customFields)
     .set({ archivedAt: sql`coalesce(${customFields.archivedAt}, ${now.toISOString()}::timestamptz)` })
@@ -146,9 +151,10 @@ export interface FieldValue {
   updatedAt: Date;
 }
 
-/** A customer's values of live (not archived) fields, in field order. */
-export async function fieldValuesOf(ex: Executor, corpId: string, externalUserId: string): Promise<FieldValue[]> {
-  await assertCustomer(ex, corpId, externalUserId);
+/** A customer's values of live (not archived) fields, in field order; not_found for a customer out of scope. */
+export async function fieldValuesOf(ex: Executor, scope: Scope, externalUserId: string): Promise<FieldValue[]> {
+  const corpId = scope.corpId;
+  await assertCustomer(ex, scope, externalUserId);
   return ex
     .select({
       fieldId: customFields.id, key: customFields.key, label: customFields.label, type: customFields.type,
@@ -163,17 +169,19 @@ export async function fieldValuesOf(ex: Executor, corpId: string, externalUserId
 /**
  * Sets (value) or clears (null) a customer's values by field key, all or
  * nothing: every problem is reported, each naming its field. A required field
- * may not end up without a value. Runs in the caller's transaction.
+ * may not end up without a value. Runs in the caller's transaction; not_found
+ * for a customer out of scope.
  */
 export async function setFieldValues(
   ex: Executor,
-  corpId: string,
+  scope: Scope,
   externalUserId: string,
   values: Record<string, unknown>,
   updatedBy: string,
 ): Promise<FieldValue[]> {
-  await assertCustomer(ex, corpId, externalUserId);
-  const fields = await listFields(ex, corpId, { includeArchived: true });
+  const corpId = scope.corpId;
+  await assertCustomer(ex, scope, externalUserId);
+  const fields = await listFields(ex, scope, { includeArchived: true });
   const byKey = new Map(fields.map((f) => [f.key, f]));
   const current = new Set(
     (await ex.select({ fieldId: customFieldValues.fieldId }).from(customFieldValues)
@@ -212,5 +220,5 @@ export async function setFieldValues(
       on conflict (corp_id, external_user_id, field_id) do update set value = excluded.value, updated_by = excluded.updated_by, updated_at = now()
       where custom_field_values.value is distinct from excluded.value`);
   }
-  return fieldValuesOf(ex, corpId, externalUserId);
+  return fieldValuesOf(ex, scope, externalUserId);
 }

@@ -1,10 +1,11 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
-import { contactNames, employeeStates } from '../ledger';
+import type { Scope } from '../db/scope';
+import { contactNames, employeeStates, ledgerSql } from '../ledger';
 import { AppError } from '../lib/errors';
 import { appTexts, enqueueAppMessage, type Locale } from '../notify';
-import { assertCustomer } from './customers';
+import { assertAuthorInScope, assertCustomer } from './customers';
 import { followUps } from './schema';
 
 export const FOLLOW_UP_CHANNELS = ['wecom_chat', 'phone', 'visit', 'email', 'other'] as const;
@@ -39,9 +40,15 @@ async function assertAuthor(ex: Executor, corpId: string, userId: string): Promi
   }
 }
 
-/** Records a follow-up; 404 for a customer the ledger does not know, 400 unknown_employee / employee_departed for its author. */
-export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput): Promise<FollowUpRow> {
-  await assertCustomer(ex, corpId, f.externalUserId);
+/**
+ * Records a follow-up; 404 for a customer the ledger does not know or that is
+ * out of scope, 404 for an author out of scope (a rep writes only as
+ * themself), 400 unknown_employee / employee_departed for its author.
+ */
+export async function addFollowUp(ex: Executor, scope: Scope, f: FollowUpInput): Promise<FollowUpRow> {
+  const corpId = scope.corpId;
+  await assertCustomer(ex, scope, f.externalUserId);
+  assertAuthorInScope(scope, f.userId);
   await assertAuthor(ex, corpId, f.userId);
   const [row] = await ex
     .insert(followUps)
@@ -53,9 +60,11 @@ export async function addFollowUp(ex: Executor, corpId: string, f: FollowUpInput
   return row!;
 }
 
-/** A customer's follow-ups, newest first (keyset on id). */
-export async function listFollowUps(ex: Executor, corpId: string, externalUserId: string, q: { before?: number; limit: number }): Promise<FollowUpRow[]> {
-  const conds = [eq(followUps.corpId, corpId), eq(followUps.externalUserId, externalUserId)];
+/** A customer's follow-ups, newest first (keyset on id); none for a customer out of scope. */
+export async function listFollowUps(ex: Executor, scope: Scope, externalUserId: string, q: { before?: number; limit: number }): Promise<FollowUpRow[]> {
+  const conds = [
+    eq(followUps.corpId, scope.corpId), eq(followUps.externalUserId, externalUserId), ledgerSql.contactInScope(scope, sql`${followUps.externalUserId}`),
+  ];
   if (q.before !== undefined) conds.push(lt(followUps.id, q.before));
   return ex.select().from(followUps).where(and(...conds)).orderBy(desc(followUps.id)).limit(q.limit);
 }

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { jsonRows, textArray } from '../db/bulk';
 import { rowsOf, type Executor } from '../db/connection';
-import { knownContacts } from '../ledger';
+import { isWholeCorp, type Scope } from '../db/scope';
+import { knownContacts, ledgerSql } from '../ledger';
 import { refreshOrderFacts } from './orderFacts';
 
 export const ORDER_STATUSES = ['paid', 'refunded', 'cancelled'] as const;
@@ -41,7 +42,9 @@ export interface ImportOptions {
   /**
    * Keep orders whose customer the ledger does not know (yet) instead of
    * rejecting them: they match the customer by external userid once it
-   * appears, and count in its scores from the next recompute.
+   * appears, and count in its scores from the next recompute. Only for the
+   * whole corp: a narrower scope records orders only for its own customers
+   * (keeping an "unknown" one would write for customers it cannot see).
    */
   allowUnknown?: boolean;
 }
@@ -130,10 +133,14 @@ export function validateOrderRow(raw: unknown): { ok: true; order: OrderInput } 
  * The same order id twice in one call is a rejected row (the later one), and
  * so is an order for a customer the ledger does not know, unless
  * `allowUnknown` (a typo in a customer id would otherwise vanish silently).
+ * In a narrower scope than the corp, a customer out of scope is rejected
+ * exactly like an unknown one (no existence oracle), and an existing order of
+ * a customer out of scope is left as it is (counted unchanged).
  */
 export async function importOrders(
-  ex: Executor, corpId: string, rows: readonly unknown[], source: 'api' | 'csv', opts: ImportOptions = {},
+  ex: Executor, scope: Scope, rows: readonly unknown[], source: 'api' | 'csv', opts: ImportOptions = {},
 ): Promise<ImportSummary> {
+  const corpId = scope.corpId;
   const rejected: RejectedRow[] = [];
   const good = new Map<string, { index: number; order: OrderInput }>();
   rows.forEach((raw, index) => {
@@ -148,9 +155,9 @@ export async function importOrders(
   if (good.size === 0) return summary({ inserted: 0, updated: 0, unchanged: 0 });
 
   return ex.transaction(async (tx) => {
-    if (!opts.allowUnknown) {
+    if (!opts.allowUnknown || !isWholeCorp(scope)) {
       const ids = [...new Set([...good.values()].map((g) => g.order.externalUserId))];
-      const known = await knownContacts(tx, corpId, ids);
+      const known = await knownContacts(tx, scope, ids);
       for (const [id, g] of good) {
         if (known.has(g.order.externalUserId)) continue;
         rejected.push({
@@ -168,7 +175,7 @@ export async function importOrders(
     // An update may move an order to another customer: the one it leaves needs its facts refreshed too.
     const before = rowsOf<{ external_user_id: string }>(await tx.execute(sql`
       select distinct external_user_id from orders where corp_id = ${corpId} and external_order_id = any(${textArray([...good.keys()])})`));
-    const counts = await upsertOrders(tx, corpId, input, source);
+    const counts = await upsertOrders(tx, scope, input, source);
     if (counts.inserted + counts.updated > 0) {
       await refreshOrderFacts(tx, corpId, [...input.map((o) => o.external_user_id), ...before.map((r) => r.external_user_id)]);
     }
@@ -180,7 +187,8 @@ type OrderRecord = {
   external_order_id: string; external_user_id: string; amount: string; currency: string; ordered_at: string; status: string; items: unknown;
 };
 
-async function upsertOrders(ex: Executor, corpId: string, input: OrderRecord[], source: 'api' | 'csv'): Promise<{ inserted: number; updated: number }> {
+async function upsertOrders(ex: Executor, scope: Scope, input: OrderRecord[], source: 'api' | 'csv'): Promise<{ inserted: number; updated: number }> {
+  const corpId = scope.corpId;
   // xmax = 0 tells a fresh insert from an update; rows whose WHERE failed are not returned (unchanged).
   const [counts] = rowsOf<{ inserted: number; updated: number }>(await ex.execute(sql`
     with up as (
@@ -194,6 +202,7 @@ async function upsertOrders(ex: Executor, corpId: string, input: OrderRecord[], 
         source = excluded.source, updated_at = now()
       where (o.external_user_id, o.amount, o.currency, o.ordered_at, o.status, o.items)
         is distinct from (excluded.external_user_id, excluded.amount, excluded.currency, excluded.ordered_at, excluded.status, coalesce(excluded.items, o.items))
+        and ${ledgerSql.contactInScope(scope, sql.raw('o.external_user_id'))}
       returning (xmax = 0) as fresh
     )
     select count(*) filter (where fresh)::int as inserted, count(*) filter (where not fresh)::int as updated from up`));

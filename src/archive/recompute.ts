@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { conflict } from '../lib/errors';
 import { applyAutoTagRules } from './autoTags';
 import { recomputeScores } from './scores';
@@ -28,9 +29,13 @@ export interface RecomputeSummary {
  * The nightly recompute: scores → stages → warnings → auto-tags, in one
  * transaction under a transaction-level advisory lock, so two instances never
  * run it at once (the second gets `conflict`) and a failure leaves the
- * previous results whole. `now` is explicit so tests can move time.
+ * previous results whole. `now` is explicit so tests can move time. Always
+ * over the scope's whole corp: scores rank a customer among all paying
+ * customers, so a recompute is a corp setting (the route asks settings.edit;
+ * the nightly job passes corpScope).
  */
-export async function recomputeArchive(db: Db, corpId: string, now: Date): Promise<RecomputeSummary> {
+export async function recomputeArchive(db: Db, scope: Scope, now: Date): Promise<RecomputeSummary> {
+  const corpId = scope.corpId;
   const runId = randomUUID();
   const started = performance.now();
   return db.transaction(async (tx) => {

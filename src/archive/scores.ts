@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { ledgerSql } from '../ledger';
 import { customerScores } from './schema';
 
@@ -107,10 +108,14 @@ export function recencyDays(score: Pick<ScoreRow, 'lastOrderAt'>, now: Date): nu
   return score.lastOrderAt ? Math.max(0, Math.floor((now.getTime() - score.lastOrderAt.getTime()) / 86_400_000)) : null;
 }
 
-export async function getScore(ex: Executor, corpId: string, externalUserId: string): Promise<ScoreRow | undefined> {
+/** A customer's scores, when the customer is in scope (undefined otherwise). */
+export async function getScore(ex: Executor, scope: Scope, externalUserId: string): Promise<ScoreRow | undefined> {
   const [row] = await ex
     .select()
     .from(customerScores)
-    .where(and(eq(customerScores.corpId, corpId), eq(customerScores.externalUserId, externalUserId)));
+    .where(and(
+      eq(customerScores.corpId, scope.corpId), eq(customerScores.externalUserId, externalUserId),
+      ledgerSql.contactInScope(scope, sql`${customerScores.externalUserId}`),
+    ));
   return row;
 }

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rowsOf, type Executor } from '../db/connection';
+import { corpScope, type Scope } from '../db/scope';
 import { ledgerSql } from '../ledger';
 import { badRequest } from '../lib/errors';
 import { archiveSettings, type Stage } from './schema';
@@ -37,16 +38,18 @@ export type StageRules = z.infer<typeof StageRules>;
 
 export const DEFAULT_STAGE_RULES: StageRules = StageRules.parse({});
 
-export async function getStageRules(ex: Executor, corpId: string): Promise<StageRules> {
-  const [row] = await ex.select({ rules: archiveSettings.stageRules }).from(archiveSettings).where(eq(archiveSettings.corpId, corpId));
+/** The corp's rules (a corp setting: anyone in the corp may read them). */
+export async function getStageRules(ex: Executor, scope: Scope): Promise<StageRules> {
+  const [row] = await ex.select({ rules: archiveSettings.stageRules }).from(archiveSettings).where(eq(archiveSettings.corpId, scope.corpId));
   if (!row) return DEFAULT_STAGE_RULES;
   // Stored rules were valid when written; a newer default fills any key added since.
   const parsed = StageRules.safeParse(row.rules);
   return parsed.success ? parsed.data : DEFAULT_STAGE_RULES;
 }
 
-/** Validates (400 naming the bad path) and stores the rules; answers the stored, defaulted form. */
-export async function setStageRules(ex: Executor, corpId: string, input: unknown): Promise<StageRules> {
+/** Validates (400 naming the bad path) and stores the corp's rules (the route asks settings.edit); answers the stored, defaulted form. */
+export async function setStageRules(ex: Executor, scope: Scope, input: unknown): Promise<StageRules> {
+  const corpId = scope.corpId;
   const parsed = StageRules.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -93,7 +96,7 @@ export async function recomputeStages(
   now: Date,
   runId: string,
 ): Promise<{ changed: number; rules: StageRules }> {
-  const rules = await getStageRules(ex, corpId);
+  const rules = await getStageRules(ex, corpScope(corpId));
   const at = sql`${now.toISOString()}::timestamptz`;
   const ago = (d: number) => sql`(${at} - make_interval(days => ${d}))`;
   const res = await ex.execute(sql`
@@ -128,18 +131,21 @@ export async function recomputeStages(
   return { changed: Number(rowsOf<{ changed: number }>(res)[0]!.changed), rules };
 }
 
-/** Customers per stage (every stage listed, zero included). */
-export async function stageFunnel(ex: Executor, corpId: string): Promise<Array<{ stage: Stage; customers: number }>> {
+/** Customers in scope per stage (every stage listed, zero included), counted in one statement. */
+export async function stageFunnel(ex: Executor, scope: Scope): Promise<Array<{ stage: Stage; customers: number }>> {
   const rows = rowsOf<{ stage: Stage; n: number }>(
-    await ex.execute(sql`select stage, count(*)::int as n from customer_stages where corp_id = ${corpId} group by stage`),
+    await ex.execute(sql`select cs.stage, count(*)::int as n from customer_stages cs
+      where cs.corp_id = ${scope.corpId} and ${ledgerSql.contactInScope(scope, sql.raw('cs.external_user_id'))} group by cs.stage`),
   );
   const by = new Map(rows.map((r) => [r.stage, Number(r.n)]));
   return STAGES.map((stage) => ({ stage, customers: by.get(stage) ?? 0 }));
 }
 
-export async function stageOf(ex: Executor, corpId: string, externalUserId: string): Promise<{ stage: Stage; since: Date } | undefined> {
+/** A customer's stage, when the customer is in scope (undefined otherwise). */
+export async function stageOf(ex: Executor, scope: Scope, externalUserId: string): Promise<{ stage: Stage; since: Date } | undefined> {
   const rows = rowsOf<{ stage: Stage; since: string }>(
-    await ex.execute(sql`select stage, since from customer_stages where corp_id = ${corpId} and external_user_id = ${externalUserId}`),
+    await ex.execute(sql`select cs.stage, cs.since from customer_stages cs
+      where cs.corp_id = ${scope.corpId} and cs.external_user_id = ${externalUserId} and ${ledgerSql.contactInScope(scope, sql.raw('cs.external_user_id'))}`),
   );
   const r = rows[0];
   return r ? { stage: r.stage, since: new Date(r.since) } : undefined;

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { ledgerSql } from '../ledger';
 import { appTexts, enqueueAppMessage, type Locale } from '../notify';
 import type { StageRules } from './stages';
@@ -77,19 +78,21 @@ export async function raiseWarnings(ex: Executor, corpId: string, now: Date, rul
 }
 
 /**
- * Marks a warning handled. Reps may resolve only their own (`onlyUserId`);
- * resolving twice keeps the first resolution. Returns undefined when there is no such warning.
+ * Marks a warning handled: only a warning of a rep in scope, and reps only
+ * their own (`onlyUserId`); resolving twice keeps the first resolution.
+ * Returns undefined when there is no such warning (or it is out of scope).
  */
 export async function resolveWarning(
   ex: Executor,
-  corpId: string,
+  scope: Scope,
   id: number,
   r: { by: string; resolution?: string | null; now: Date; onlyUserId?: string },
 ): Promise<{ id: number; resolvedAt: Date; resolvedBy: string; resolution: string | null } | undefined> {
   const rows = rowsOf<{ id: string; resolved_at: string; resolved_by: string; resolution: string | null }>(await ex.execute(sql`
     with target as (
       select id from churn_warnings
-      where corp_id = ${corpId} and id = ${id} ${r.onlyUserId !== undefined ? sql`and user_id = ${r.onlyUserId}` : sql``}),
+      where corp_id = ${scope.corpId} and id = ${id} and ${scope.employee(sql.raw('user_id'))}
+        ${r.onlyUserId !== undefined ? sql`and user_id = ${r.onlyUserId}` : sql``}),
     done as (
       update churn_warnings w set resolved_at = ${r.now.toISOString()}::timestamptz, resolved_by = ${r.by}, resolution = ${r.resolution ?? null}
       from target t where w.id = t.id and w.resolved_at is null
@@ -166,9 +169,10 @@ export interface WarningView {
   digestSentAt: Date | null;
 }
 
-/** Unresolved warnings, newest first, with the customer's tier and stage (the manager's at-risk view). */
-export async function listWarnings(ex: Executor, corpId: string, f: WarningFilter): Promise<WarningView[]> {
-  const conds: SQL[] = [sql`w.corp_id = ${corpId}`, sql`w.resolved_at is null`];
+/** Unresolved warnings of reps in scope, newest first, with the customer's tier and stage (the manager's at-risk view). */
+export async function listWarnings(ex: Executor, scope: Scope, f: WarningFilter): Promise<WarningView[]> {
+  const corpId = scope.corpId;
+  const conds: SQL[] = [sql`w.corp_id = ${corpId}`, sql`w.resolved_at is null`, scope.employee(sql.raw('w.user_id'))];
   if (f.kind) conds.push(sql`w.kind = ${f.kind}`);
   if (f.tier) conds.push(sql`s.tier = ${f.tier}`);
   if (f.userId) conds.push(sql`w.user_id = ${f.userId}`);

@@ -1,5 +1,6 @@
 import { ARCHIVE_HISTORY_SOURCES, archiveHistoryPage, assertCustomer } from '../archive';
 import type { Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { encodeMergedCursor, mergedBound, parseMergedCursor, type MergedCursor } from '../db/keyset';
 import { relationHistoryPage } from '../ledger';
 import { badRequest } from '../lib/errors';
@@ -42,15 +43,17 @@ type Item = { id: number; atText: string; userId: string | null; source: Timelin
  * (handover transfers included), follow-ups, complaints, orders, stage
  * changes, interactions, campaign pushes and welcome messages — keyset-paginated
  * with a cursor that is stable across types. Each source reads at most limit+1
- * rows past the cursor; the merge keeps the first `limit`.
+ * rows past the cursor; the merge keeps the first `limit`. A customer out of
+ * scope is not_found; one in scope is shown whole (every rep's entries).
  */
 export async function timelineOf(
   ex: Executor,
-  corpId: string,
+  scope: Scope,
   externalUserId: string,
   q: { before?: string; limit: number },
 ): Promise<{ entries: TimelineEntry[]; nextCursor: string | null }> {
-  await assertCustomer(ex, corpId, externalUserId);
+  await assertCustomer(ex, scope, externalUserId);
+  const corpId = scope.corpId;
   const c = q.before ? parseTimelineCursor(q.before) : undefined;
   const n = q.limit + 1;
 

@@ -4,6 +4,7 @@ import {
   createAutoTagRule, getScore, listWarnings, recomputeArchive, recomputeScores, recomputeStages, sendWarningDigests, setStageRules, stageFunnel, stageOf,
 } from '../../src/archive';
 import { rowsOf, type Db } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { getTestDb } from '../helpers/db';
 import { auth, eventually, freshCorpId, getJson, startTestService, testConfig } from '../helpers/service';
 import { startWorld, syncNow } from '../helpers/world';
@@ -58,7 +59,7 @@ describe('RFM scores', () => {
 
     expect(await recomputeScores(db, corp, now)).toEqual({ customers: 12, paying: 10, changed: 12 });
     const rows = [];
-    for (let i = 0; i < 10; i++) rows.push((await getScore(db, corp, `c${i}`))!);
+    for (let i = 0; i < 10; i++) rows.push((await getScore(db, corpScope(corp), `c${i}`))!);
     expect(rows.map((r) => r.m)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     expect(rows.map((r) => r.r)).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
     // Everyone has one order: a tie, so all share the lowest score.
@@ -68,9 +69,9 @@ describe('RFM scores', () => {
     // key = top 20% by spend; then R+F ≥ 5 regular, else low.
     expect(rows.map((r) => r.tier)).toEqual(['regular', 'regular', 'regular', 'regular', 'low', 'low', 'low', 'low', 'key', 'key']);
     for (const ext of ['none', 'refunded']) {
-      expect(await getScore(db, corp, ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, lastOrderAt: null, frequency: 0, monetary: '0.00' });
+      expect(await getScore(db, corpScope(corp), ext)).toMatchObject({ tier: 'none', r: null, f: null, m: null, lastOrderAt: null, frequency: 0, monetary: '0.00' });
     }
-    expect(await getScore(db, corp, 'stranger')).toBeUndefined();
+    expect(await getScore(db, corpScope(corp), 'stranger')).toBeUndefined();
 
     // A rerun is stable, updates in place and writes nothing when nothing moved.
     expect((await recomputeScores(db, corp, now)).changed).toBe(0);
@@ -87,7 +88,7 @@ describe('RFM scores', () => {
       if (i >= 2) await order(corp, `t${i}`, 0, day(10)); // t2..t4 have two orders
     }
     await recomputeScores(db, corp, now);
-    const rows = await Promise.all(spend.map((_, i) => getScore(db, corp, `t${i}`)));
+    const rows = await Promise.all(spend.map((_, i) => getScore(db, corpScope(corp), `t${i}`)));
     expect(rows.map((r) => r!.m)).toEqual([1, 1, 3, 4, 4]);
     expect(rows.map((r) => r!.f)).toEqual([1, 1, 3, 3, 3]);
     expect(rows.map((r) => r!.r)).toEqual([1, 1, 1, 1, 1]);
@@ -109,28 +110,28 @@ describe('stages over simulated time', () => {
       return recomputeStages(db, corp, day(n), `run-${n}`);
     };
     await run(1);
-    expect((await stageOf(db, corp, 'a'))?.stage).toBe('new');
-    expect((await stageOf(db, corp, 'gone'))?.stage).toBe('churned');
+    expect((await stageOf(db, corpScope(corp), 'a'))?.stage).toBe('new');
+    expect((await stageOf(db, corpScope(corp), 'gone'))?.stage).toBe('churned');
 
     await order(corp, 'a', 100, day(10));
     await run(20);
-    expect((await stageOf(db, corp, 'a'))?.stage).toBe('growing'); // has an order: no longer new
+    expect((await stageOf(db, corpScope(corp), 'a'))?.stage).toBe('growing'); // has an order: no longer new
     await run(21);
     await order(corp, 'a', 100, day(40));
     await order(corp, 'a', 100, day(60));
     await run(61);
-    expect(await stageOf(db, corp, 'a')).toEqual({ stage: 'mature', since: day(61) });
-    expect(await stageFunnel(db, corp)).toEqual([
+    expect(await stageOf(db, corpScope(corp), 'a')).toEqual({ stage: 'mature', since: day(61) });
+    expect(await stageFunnel(db, corpScope(corp))).toEqual([
       { stage: 'new', customers: 0 }, { stage: 'growing', customers: 0 }, { stage: 'mature', customers: 1 },
       { stage: 'dormant', customers: 0 }, { stage: 'churned', customers: 1 },
     ]);
     await run(149);
-    expect((await stageOf(db, corp, 'a'))?.stage).toBe('mature'); // 89 days idle
+    expect((await stageOf(db, corpScope(corp), 'a'))?.stage).toBe('mature'); // 89 days idle
     await run(151);
-    expect((await stageOf(db, corp, 'a'))?.stage).toBe('dormant');
+    expect((await stageOf(db, corpScope(corp), 'a'))?.stage).toBe('dormant');
     await run(151);
     await run(241);
-    expect((await stageOf(db, corp, 'a'))?.stage).toBe('churned');
+    expect((await stageOf(db, corpScope(corp), 'a'))?.stage).toBe('churned');
 
     const changes = rowsOf<{ from_stage: string | null; to_stage: string; at: string | Date }>(
       await db.execute(sql`select from_stage, to_stage, at from stage_changes where corp_id = ${corp} and external_user_id = 'a' order by id`),
@@ -143,13 +144,13 @@ describe('stages over simulated time', () => {
 
   it('validates and applies configurable rules', async () => {
     const corp = freshCorpId();
-    await expect(setStageRules(db, corp, { dormantDays: 200, churnedDays: 100 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('churnedDays') });
-    await expect(setStageRules(db, corp, { newDays: 'x' })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('newDays') });
-    await setStageRules(db, corp, { dormantDays: 10, churnedDays: 20 });
+    await expect(setStageRules(db, corpScope(corp), { dormantDays: 200, churnedDays: 100 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('churnedDays') });
+    await expect(setStageRules(db, corpScope(corp), { newDays: 'x' })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('newDays') });
+    await setStageRules(db, corpScope(corp), { dormantDays: 10, churnedDays: 20 });
     await contact(corp, 'b');
     await relation(corp, 'rep1', 'b', day(0));
     await recomputeStages(db, corp, day(15), 'r');
-    expect((await stageOf(db, corp, 'b'))?.stage).toBe('dormant');
+    expect((await stageOf(db, corpScope(corp), 'b'))?.stage).toBe('dormant');
   });
 });
 
@@ -181,18 +182,18 @@ describe('churn warnings and digests', () => {
   it('raises one warning per transition, not per run, and digests each rep exactly once', async () => {
     const corp = await scenario();
     // Day 310: everyone is fine; stages settle first.
-    expect((await recomputeArchive(db, corp, day(310))).warnings).toEqual({ entered_dormant: 0, key_account_decline: 0, removed_rep: 0 });
-    const first = await recomputeArchive(db, corp, day(410));
+    expect((await recomputeArchive(db, corpScope(corp), day(310))).warnings).toEqual({ entered_dormant: 0, key_account_decline: 0, removed_rep: 0 });
+    const first = await recomputeArchive(db, corpScope(corp), day(410));
     expect(first.warnings).toEqual({ entered_dormant: 1, key_account_decline: 1, removed_rep: 1 });
-    const again = await recomputeArchive(db, corp, day(411));
+    const again = await recomputeArchive(db, corpScope(corp), day(411));
     expect(again.warnings).toEqual({ entered_dormant: 0, key_account_decline: 0, removed_rep: 0 });
     expect(again.stageChanges).toBe(0);
 
-    const all = await listWarnings(db, corp, { limit: 50 });
+    const all = await listWarnings(db, corpScope(corp), { limit: 50 });
     expect(all.map((w) => [w.externalUserId, w.kind, w.userId]).sort()).toEqual([
       ['big', 'key_account_decline', 'rep2'], ['leaver', 'removed_rep', 'rep3'], ['sleepy', 'entered_dormant', 'rep1'],
     ]);
-    expect((await listWarnings(db, corp, { limit: 50, tier: 'key' })).map((w) => w.externalUserId)).toEqual(['big']);
+    expect((await listWarnings(db, corpScope(corp), { limit: 50, tier: 'key' })).map((w) => w.externalUserId)).toEqual(['big']);
     expect(all.find((w) => w.kind === 'key_account_decline')!.detail).toMatchObject({ recentOrders: 0, recentSpend: 0 });
 
     // Two instances at once: every warning goes out in exactly one digest, one per rep.
@@ -207,19 +208,19 @@ describe('churn warnings and digests', () => {
     expect(await count(sql`select count(*)::int as n from churn_warnings where corp_id = ${corp} and digest_sent_at is null`)).toBe(0);
 
     // A second recompute in a later month sees the decline again: a new transition key.
-    const nextMonth = await recomputeArchive(db, corp, day(440));
+    const nextMonth = await recomputeArchive(db, corpScope(corp), day(440));
     expect(nextMonth.warnings.key_account_decline).toBe(1);
 
     // Handling: a rep may resolve only their own; resolving again keeps the first resolution.
     const leaver = all.find((w) => w.kind === 'removed_rep')!;
-    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep1', now: day(441), onlyUserId: 'rep1' })).toBeUndefined();
-    expect(await resolveWarning(db, corp, leaver.id, { by: 'rep3', resolution: 'called back', now: day(441), onlyUserId: 'rep3' }))
+    expect(await resolveWarning(db, corpScope(corp), leaver.id, { by: 'rep1', now: day(441), onlyUserId: 'rep1' })).toBeUndefined();
+    expect(await resolveWarning(db, corpScope(corp), leaver.id, { by: 'rep3', resolution: 'called back', now: day(441), onlyUserId: 'rep3' }))
       .toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
-    expect(await resolveWarning(db, corp, leaver.id, { by: 'boss', now: day(442) })).toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
+    expect(await resolveWarning(db, corpScope(corp), leaver.id, { by: 'boss', now: day(442) })).toMatchObject({ resolvedBy: 'rep3', resolution: 'called back' });
     // The dormant customer orders again: active again, so their warning resolves itself.
     await order(corp, 'sleepy', 10, day(443));
-    await recomputeArchive(db, corp, day(444));
-    const open = await listWarnings(db, corp, { limit: 50 });
+    await recomputeArchive(db, corpScope(corp), day(444));
+    const open = await listWarnings(db, corpScope(corp), { limit: 50 });
     expect(open.map((w) => [w.externalUserId, w.kind])).toEqual([['big', 'key_account_decline'], ['big', 'key_account_decline']]);
     const [sleepy] = rowsOf<{ resolved_by: string; resolution: string }>(await db.execute(sql`
       select resolved_by, resolution from churn_warnings where corp_id = ${corp} and external_user_id = 'sleepy'`));
@@ -229,7 +230,7 @@ describe('churn warnings and digests', () => {
 
   it('lets only one recompute run at a time', async () => {
     const corp = await scenario();
-    const results = await Promise.allSettled([recomputeArchive(db, corp, day(410)), recomputeArchive(db, corp, day(410))]);
+    const results = await Promise.allSettled([recomputeArchive(db, corpScope(corp), day(410)), recomputeArchive(db, corpScope(corp), day(410))]);
     const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     // Either they serialised (by chance on a server; always on PGlite, one session: both ran, the second found nothing new) or one was refused with conflict.
     for (const r of rejected) expect(r.reason).toMatchObject({ code: 'conflict' });
@@ -293,7 +294,7 @@ describe('auto-tags', () => {
         order by t.tag_id limit 1`));
       await order(corp, target!.external_user_id, 5000, new Date(Date.now() - DAY));
 
-      await expect(createAutoTagRule(db, corp, { name: 'bad', rule: { orderCount: { gte: 'x' } }, tagId: tag!.tag_id, action: 'add' }))
+      await expect(createAutoTagRule(db, corpScope(corp), { name: 'bad', rule: { orderCount: { gte: 'x' } }, tagId: tag!.tag_id, action: 'add' }))
         .rejects.toMatchObject({ status: 400 });
       const res = await fetch(`${w.service.url}/api/auto-tag-rules`, {
         method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
@@ -302,10 +303,10 @@ describe('auto-tags', () => {
       expect(res.status).toBe(201);
       expect((await getJson(`${w.service.url}/api/auto-tag-rules`)).body.items).toHaveLength(1);
 
-      const summary = await recomputeArchive(db, corp, new Date());
+      const summary = await recomputeArchive(db, corpScope(corp), new Date());
       expect(summary.autoTags).toEqual({ rules: 1, changes: 1 });
       // Pending changes are not queued twice.
-      expect((await recomputeArchive(db, corp, new Date())).autoTags.changes).toBe(0);
+      expect((await recomputeArchive(db, corpScope(corp), new Date())).autoTags.changes).toBe(0);
 
       // The service's own outbox worker mirrors it (a second worker here would only race it for the claim).
       w.service.tagChanges.wake();
@@ -314,7 +315,7 @@ describe('auto-tags', () => {
       await eventually(async () => (await count(sql`select count(*)::int as n from relation_tags where relation_id = ${target!.id} and tag_id = ${tag!.tag_id}`)) === 1);
       expect(await count(sql`select count(*)::int as n from tag_changes where corp_id = ${corp} and status = 'done' and done_at is not null`)).toBe(1);
       // Now the relation has the tag: nothing more to do.
-      expect((await recomputeArchive(db, corp, new Date())).autoTags.changes).toBe(0);
+      expect((await recomputeArchive(db, corpScope(corp), new Date())).autoTags.changes).toBe(0);
     } finally {
       await w.close();
     }

@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/connection';
 import { rowsOf } from '../../src/db/connection';
 import { importOrders, refreshOrderFacts } from '../../src/archive';
 import { compileRule, parseRule } from '../../src/segments';
+import { corpScope } from '../../src/db/scope';
 import { getTestDb } from '../helpers/db';
 import { auth, freshCorpId, startTestService, testConfig } from '../helpers/service';
 
@@ -400,16 +401,16 @@ describe('order conditions', () => {
     const order = (ext: string, status = 'paid') => ({ externalOrderId: 'o1', externalUserId: ext, amount: '10', currency: 'CNY', orderedAt: ago(2), status });
 
     expect(await match({ lastOrder: { never: true } })).toEqual(['x', 'y']);
-    await importOrders(database.db, c, [order('x')], 'api');
+    await importOrders(database.db, corpScope(c), [order('x')], 'api');
     expect(await match({ lastOrder: { withinDays: 7 } })).toEqual(['x']);
     expect(await match({ orderCount: { gte: 1 } })).toEqual(['x']);
     expect(await match({ totalSpend: { lte: 5 } })).toEqual(['y']);
     // The order moves to y: both customers' facts change.
-    await importOrders(database.db, c, [order('y')], 'api');
+    await importOrders(database.db, corpScope(c), [order('y')], 'api');
     expect(await match({ lastOrder: { withinDays: 7 } })).toEqual(['y']);
     expect(await match({ orderCount: { lte: 0 } })).toEqual(['x']);
     // Refunded: nobody has a paid order any more.
-    await importOrders(database.db, c, [order('y', 'refunded')], 'api');
+    await importOrders(database.db, corpScope(c), [order('y', 'refunded')], 'api');
     expect(await match({ lastOrder: { never: true } })).toEqual(['x', 'y']);
     expect(await match({ lastOrder: { olderThanDays: 1 } })).toEqual([]);
   });

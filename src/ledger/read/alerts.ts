@@ -1,5 +1,6 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import { alerts } from '../schema';
 
 export interface AlertFilter {
@@ -20,8 +21,9 @@ export interface AlertRow {
   detail: unknown;
 }
 
-export async function listAlerts(ex: Executor, corpId: string, f: AlertFilter): Promise<AlertRow[]> {
-  const conds: SQL[] = [eq(alerts.corpId, corpId)];
+/** Alerts about relations and employees in the scope (the alert's employee is one of the scope's), newest first. */
+export async function listAlerts(ex: Executor, scope: Scope, f: AlertFilter): Promise<AlertRow[]> {
+  const conds: SQL[] = [eq(alerts.corpId, scope.corpId), scope.employee(sql`${alerts.userId}`)];
   if (f.kind) conds.push(eq(alerts.kind, f.kind));
   if (f.userId !== undefined) conds.push(eq(alerts.userId, f.userId));
   if (f.before !== undefined) conds.push(lt(alerts.id, f.before));

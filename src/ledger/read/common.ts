@@ -3,7 +3,8 @@ import { tagGroups, tags } from '../schema';
 
 /**
  * The ledger's read side. Every function takes an executor and the corp id
- * and scopes every table it touches by corp_id. Rows are plain and typed;
+ * (or, for what the API serves, the request's Scope: corp plus the employees
+ * it covers) and scopes every table it touches by corp_id. Rows are plain and typed;
  * shaping for the wire (and leaving out what must not leave) is the
  * presenters' job, but these selects already list their columns, so
  * remark_mobiles is never even read.

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, exists, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
+import { ledgerSql } from '../sql';
 import { customerGroups, externalContacts, groupMembers, relationHistory, relations, relationTags, tagGroups, tags, type RelationStatus } from '../schema';
 import { groupByKey, HISTORY_LIMIT, ilikeContains, page, tagOrder, type Page } from './common';
 import type { RelationHistoryEntry } from './relations';
@@ -49,11 +51,15 @@ export interface ContactSummary {
  * Customers ordered by external_user_id, keyset-paginated. The owner, status
  * and tag conditions must hold on one and the same relation, so "owner=a&tag=t"
  * means customers whom rep a tagged t. Owners and tags of the page are read in
- * one query each.
+ * one query each. Only customers in the scope: the scope test is one more
+ * condition of the same keyset scan (an EXISTS per customer on the relations'
+ * per-customer index), so a page still reads about `limit` rows past the cursor.
+ * A customer in scope is shown whole (every owner and tag).
  */
-export async function listContacts(ex: Executor, corpId: string, f: ContactFilter): Promise<Page<ContactSummary>> {
+export async function listContacts(ex: Executor, scope: Scope, f: ContactFilter): Promise<Page<ContactSummary>> {
+  const corpId = scope.corpId;
   const c = externalContacts;
-  const conds: SQL[] = [eq(c.corpId, corpId)];
+  const conds: SQL[] = [eq(c.corpId, corpId), ledgerSql.contactInScope(scope, sql`${c.externalUserId}`)];
   if (f.after !== undefined) conds.push(gt(c.externalUserId, f.after));
   if (f.q) conds.push(ilikeContains(c.name, f.q));
   if (f.owner !== undefined || f.status || f.tag !== undefined) {
@@ -157,7 +163,9 @@ export interface ContactDetail {
   groups: ContactGroupMembership[];
 }
 
-export async function getContact(ex: Executor, corpId: string, externalUserId: string): Promise<ContactDetail | undefined> {
+/** A customer in the scope, whole; undefined when unknown or out of scope (the route answers 404 for both). */
+export async function getContact(ex: Executor, scope: Scope, externalUserId: string): Promise<ContactDetail | undefined> {
+  const corpId = scope.corpId;
   const c = externalContacts;
   const [profile] = await ex
     .select({
@@ -166,7 +174,7 @@ export async function getContact(ex: Executor, corpId: string, externalUserId: s
       disconnectedAt: c.disconnectedAt,
     })
     .from(c)
-    .where(and(eq(c.corpId, corpId), eq(c.externalUserId, externalUserId)));
+    .where(and(eq(c.corpId, corpId), eq(c.externalUserId, externalUserId), ledgerSql.contactInScope(scope, sql`${c.externalUserId}`)));
   if (!profile) return undefined;
 
   const [rels, relTags, history, groups] = await Promise.all([
@@ -213,12 +221,13 @@ export async function getContact(ex: Executor, corpId: string, externalUserId: s
   };
 }
 
-/** The customers among these ids that the ledger knows (any relation state). */
-export async function knownContacts(ex: Executor, corpId: string, externalUserIds: string[]): Promise<Set<string>> {
+/** The customers among these ids that the ledger knows (any relation state) and that are in the scope, in one statement. */
+export async function knownContacts(ex: Executor, scope: Scope, externalUserIds: string[]): Promise<Set<string>> {
   if (externalUserIds.length === 0) return new Set();
   const rows = rowsOf<{ external_user_id: string }>(await ex.execute(sql`
-    select external_user_id from external_contacts
-    where corp_id = ${corpId} and external_user_id = any(${textArray([...new Set(externalUserIds)])})`));
+    select c.external_user_id from external_contacts c
+    where c.corp_id = ${scope.corpId} and c.external_user_id = any(${textArray([...new Set(externalUserIds)])})
+      and ${ledgerSql.contactInScope(scope, sql.raw('c.external_user_id'))}`));
   return new Set(rows.map((r) => r.external_user_id));
 }
 

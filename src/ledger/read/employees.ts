@@ -1,6 +1,7 @@
 import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import { employees, relations } from '../schema';
 import { count, ilikeContains } from './common';
 
@@ -20,15 +21,17 @@ export interface EmployeeSummary {
   customerCount: number;
 }
 
-export async function listEmployees(ex: Executor, corpId: string, f: EmployeeFilter): Promise<EmployeeSummary[]> {
-  const conds: SQL[] = [eq(employees.corpId, corpId)];
+/** The employees the scope covers. */
+export async function listEmployees(ex: Executor, scope: Scope, f: EmployeeFilter): Promise<EmployeeSummary[]> {
+  const corpId = scope.corpId;
+  const conds: SQL[] = [eq(employees.corpId, corpId), scope.employee(sql`${employees.userId}`)];
   if (f.status) conds.push(eq(employees.status, f.status));
   if (f.department !== undefined) conds.push(sql`${f.department}::int = any(${employees.departmentIds})`);
   if (f.q) conds.push(or(ilikeContains(employees.name, f.q), ilikeContains(employees.userId, f.q))!);
   const active = ex
     .select({ userId: relations.userId, n: count().as('n') })
     .from(relations)
-    .where(and(eq(relations.corpId, corpId), eq(relations.status, 'active')))
+    .where(and(eq(relations.corpId, corpId), eq(relations.status, 'active'), scope.employee(sql`${relations.userId}`)))
     .groupBy(relations.userId)
     .as('active_relations');
   return ex

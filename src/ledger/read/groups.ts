@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
+import { ledgerSql } from '../sql';
 import { customerGroups, groupHistory, groupMembers } from '../schema';
 import { count, HISTORY_LIMIT, page, type Page } from './common';
 
@@ -24,9 +26,11 @@ export interface GroupSummary {
   createdAt: Date | null;
 }
 
-export async function listGroups(ex: Executor, corpId: string, f: GroupFilter): Promise<Page<GroupSummary>> {
+/** The groups whose owner is in the scope, keyset-paginated on chat_id. */
+export async function listGroups(ex: Executor, scope: Scope, f: GroupFilter): Promise<Page<GroupSummary>> {
+  const corpId = scope.corpId;
   const g = customerGroups;
-  const conds: SQL[] = [eq(g.corpId, corpId)];
+  const conds: SQL[] = [eq(g.corpId, corpId), ledgerSql.groupInScope(scope, sql`${g.ownerUserId}`)];
   if (f.owner !== undefined) conds.push(eq(g.ownerUserId, f.owner));
   if (f.status) conds.push(eq(g.status, f.status));
   if (f.after !== undefined) conds.push(gt(g.chatId, f.after));
@@ -93,7 +97,9 @@ export interface GroupDetail {
   history: GroupHistoryEntry[];
 }
 
-export async function getGroup(ex: Executor, corpId: string, chatId: string): Promise<GroupDetail | undefined> {
+/** A group whose owner is in the scope; undefined when unknown or out of scope (the route answers 404 for both). */
+export async function getGroup(ex: Executor, scope: Scope, chatId: string): Promise<GroupDetail | undefined> {
+  const corpId = scope.corpId;
   const g = customerGroups;
   const [group] = await ex
     .select({
@@ -101,7 +107,7 @@ export async function getGroup(ex: Executor, corpId: string, chatId: string): Pr
       memberVersion: g.memberVersion, createdAt: g.createdAt, dismissedAt: g.dismissedAt,
     })
     .from(g)
-    .where(and(eq(g.corpId, corpId), eq(g.chatId, chatId)));
+    .where(and(eq(g.corpId, corpId), eq(g.chatId, chatId), ledgerSql.groupInScope(scope, sql`${g.ownerUserId}`)));
   if (!group) return undefined;
   const m = groupMembers;
   const [members, history] = await Promise.all([

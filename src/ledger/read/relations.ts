@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import { relationHistory, relations, RELATION_STATUSES, type RelationStatus } from '../schema';
 import { count } from './common';
 import { isoMicros, keysetCondition, type KeysetBefore } from '../../db/keyset';
@@ -139,12 +140,15 @@ export interface RelationStats {
 
 export const TOP_REPS = 10;
 
-export async function relationStats(ex: Executor, corpId: string, since: Date): Promise<RelationStats> {
+/** Relation counts inside the scope: the relations and removals of the scope's employees. */
+export async function relationStats(ex: Executor, scope: Scope, since: Date): Promise<RelationStats> {
+  const corpId = scope.corpId;
+  const ofRep = scope.employee(sql`${relationHistory.userId}`);
   const topBy = (change: string) =>
     ex
       .select({ userId: relationHistory.userId, count: count().as('n') })
       .from(relationHistory)
-      .where(and(eq(relationHistory.corpId, corpId), eq(relationHistory.change, change), gte(relationHistory.at, since)))
+      .where(and(eq(relationHistory.corpId, corpId), eq(relationHistory.change, change), gte(relationHistory.at, since), ofRep))
       .groupBy(relationHistory.userId)
       .orderBy(desc(sql`n`), asc(relationHistory.userId))
       .limit(TOP_REPS);
@@ -152,7 +156,7 @@ export async function relationStats(ex: Executor, corpId: string, since: Date): 
     ex
       .select({ status: relations.status, n: count() })
       .from(relations)
-      .where(eq(relations.corpId, corpId))
+      .where(and(eq(relations.corpId, corpId), scope.employee(sql`${relations.userId}`)))
       .groupBy(relations.status),
     ex
       .select({ change: relationHistory.change, n: count() })
@@ -161,6 +165,7 @@ export async function relationStats(ex: Executor, corpId: string, since: Date): 
         eq(relationHistory.corpId, corpId),
         inArray(relationHistory.change, ['removed_by_rep', 'removed_by_customer']),
         gte(relationHistory.at, since),
+        ofRep,
       ))
       .groupBy(relationHistory.change),
     topBy('removed_by_rep'),

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { textArray } from '../../db/bulk';
 import { rowsOf, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
+import { ledgerSql } from '../sql';
 import { relations, relationTags, tagGroups, tags } from '../schema';
 import { count, groupByKey } from './common';
 
@@ -8,7 +10,7 @@ export interface TagWithCount {
   tagId: string;
   name: string;
   order: number;
-  /** Distinct customers carrying the tag on an active relation. */
+  /** Distinct customers in the scope carrying the tag on an active relation. */
   customerCount: number;
 }
 
@@ -19,13 +21,18 @@ export interface TagGroupWithTags {
   tags: TagWithCount[];
 }
 
-/** Live tag groups and tags, bigger sort order first (WeCom's convention). */
-export async function listTagGroups(ex: Executor, corpId: string): Promise<TagGroupWithTags[]> {
+/**
+ * Live tag groups and tags, bigger sort order first (WeCom's convention). The
+ * tree is the corp's (everyone may read it); the customer counts are of
+ * customers in the scope, counted in the same statement.
+ */
+export async function listTagGroups(ex: Executor, scope: Scope): Promise<TagGroupWithTags[]> {
+  const corpId = scope.corpId;
   const usage = ex
     .select({ tagId: relationTags.tagId, customers: count(sql`distinct ${relations.externalUserId}`).as('customers') })
     .from(relationTags)
     .innerJoin(relations, and(eq(relations.corpId, corpId), eq(relations.id, relationTags.relationId)))
-    .where(and(eq(relationTags.corpId, corpId), eq(relations.status, 'active')))
+    .where(and(eq(relationTags.corpId, corpId), eq(relations.status, 'active'), ledgerSql.contactInScope(scope, sql`${relations.externalUserId}`)))
     .groupBy(relationTags.tagId)
     .as('tag_usage');
   const [groups, tagRows] = await Promise.all([

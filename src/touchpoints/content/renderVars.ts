@@ -1,5 +1,6 @@
 import { fieldValuesOf } from '../../archive';
 import type { Executor } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { templateFacts } from '../../ledger';
 import type { RenderVars } from './render';
 
@@ -18,7 +19,7 @@ export async function renderVarsFor(ex: Executor, corpId: string, ids: { externa
       ...(f.corpName ? { corpName: f.corpName } : {}),
     };
     const fields: Record<string, unknown> = Object.create(null);
-    for (const v of await fieldValuesOf(ex, corpId, ids.externalUserId)) fields[v.key] = v.value;
+    for (const v of await fieldValuesOf(ex, corpScope(corpId), ids.externalUserId)) fields[v.key] = v.value;
     vars.fields = fields;
   }
   if (ids.userId) vars.rep = { ...(f.repName ? { name: f.repName } : {}), ...(f.repPosition ? { position: f.repPosition } : {}) };

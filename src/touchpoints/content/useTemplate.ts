@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { addFollowUp, assertCustomer } from '../../archive';
 import type { Db, Executor } from '../../db/connection';
+import { corpScope } from '../../db/scope';
 import { conflict } from '../../lib/errors';
 import { renderTemplate, type Rendered } from './render';
 import { renderVarsFor } from './renderVars';
@@ -10,7 +11,7 @@ import { liveTemplate, type TemplateRow } from './templates';
 /** The template rendered for a customer (and rep): what they would receive. Unknown customer → not_found. */
 export async function previewTemplate(ex: Executor, corpId: string, id: number, to: { externalUserId: string; userId?: string }): Promise<Rendered & { template: TemplateRow }> {
   const template = await liveTemplate(ex, corpId, id);
-  await assertCustomer(ex, corpId, to.externalUserId);
+  await assertCustomer(ex, corpScope(corpId), to.externalUserId);
   const vars = await renderVarsFor(ex, corpId, to);
   return { template, ...renderTemplate(template, vars) };
 }
@@ -44,12 +45,12 @@ export async function useTemplate(db: Db, corpId: string, id: number, input: Use
   const template = await liveTemplate(db, corpId, id);
   const earlier = input.clientKey ? await byKey(db, corpId, input.clientKey) : undefined;
   if (earlier) return replay(db, corpId, template, input, earlier);
-  await assertCustomer(db, corpId, input.externalUserId);
+  await assertCustomer(db, corpScope(corpId), input.externalUserId);
   const rendered = renderTemplate(template, await renderVarsFor(db, corpId, input));
   if (!input.recordFollowUp) return { template, ...rendered, followUpId: null, replayed: false };
   try {
     const followUpId = await db.transaction(async (tx) => {
-      const f = await addFollowUp(tx, corpId, {
+      const f = await addFollowUp(tx, corpScope(corpId), {
         externalUserId: input.externalUserId, userId: input.userId, channel: 'wecom_chat', content: rendered.text || `[${template.name}]`, templateId: id, at: now,
       });
       const inserted = await tx

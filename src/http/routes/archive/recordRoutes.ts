@@ -9,6 +9,7 @@ import type { Clock } from '../../../lib/clock';
 import { notFound } from '../../../lib/errors';
 import { timelineOf } from '../../../views/timeline';
 import type { WeComClient } from '../../../wecom/client';
+import { assertCan, type Actor } from '../../../policy';
 import type { ApiRouter } from '../../apiRouter';
 import {
   ComplaintList, ComplaintListQuery, ComplaintView, CreateComplaint, CreateFollowUp, CustomerParams, DefineField, FieldList, FieldListQuery,
@@ -41,6 +42,9 @@ const presentComplaint = (c: ComplaintRow) => ({
   id: c.id, externalUserId: c.externalUserId, userId: c.userId, content: c.content, status: c.status, openedAt: c.openedAt.toISOString(),
   resolvedAt: iso(c.resolvedAt), resolvedBy: c.resolvedBy, resolution: c.resolution, timeToResolveSeconds: timeToResolveSeconds(c),
 });
+/** Whom a follow-up or complaint is recorded for: the named employee, else the caller's own employee (out of scope → 404 in the capability). */
+const authorOf = (actor: Actor, named: string | undefined) => named ?? actor.userId ?? actor.id;
+
 const nextBefore = <T extends { id: number }>(rows: T[], limit: number) => (rows.length === limit ? rows.at(-1)!.id : null);
 
 /** Custom fields, follow-ups, complaints, orders, timeline. */
@@ -49,41 +53,49 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   api.route({
     method: 'post', path: '/api/fields', status: 201, tags: ['archive'], summary: 'Define a custom field',
     body: DefineField, response: FieldView,
-    handler: async ({ body }) => presentField(await defineField(d.db, d.corpId, body)),
+    async handler({ body, actor, scope }) {
+      assertCan(actor, 'settings.edit');
+      return presentField(await defineField(d.db, scope, body));
+    },
   });
   api.route({
     method: 'get', path: '/api/fields', tags: ['archive'], summary: 'Custom field definitions (archived ones on request)',
     query: FieldListQuery, response: FieldList,
-    handler: async ({ query }) => ({ items: (await listFields(d.db, d.corpId, { includeArchived: query.includeArchived === 'true' })).map(presentField) }),
+    handler: async ({ query, scope }) => ({ items: (await listFields(d.db, scope, { includeArchived: query.includeArchived === 'true' })).map(presentField) }),
   });
   api.route({
     method: 'post', path: '/api/fields/:id/archive', tags: ['archive'], summary: 'Archive a field: its values are kept but can no longer be set',
     params: IdParams, response: FieldView,
-    handler: async ({ params }) => presentField(await archiveField(d.db, d.corpId, params.id, d.clock.now())),
+    async handler({ params, actor, scope }) {
+      assertCan(actor, 'settings.edit');
+      return presentField(await archiveField(d.db, scope, params.id, d.clock.now()));
+    },
   });
   api.route({
     method: 'put', path: '/api/contacts/:externalUserId/fields', tags: ['archive'],
     summary: "Set a customer's field values by key (null clears); all or nothing, every problem names its field",
     params: CustomerParams, body: SetFieldValues, response: FieldValues,
-    async handler({ params, body, actor }) {
-      const values = await d.db.transaction((tx) => setFieldValues(tx, d.corpId, params.externalUserId, body, actor.id));
+    async handler({ params, body, actor, scope }) {
+      const by = assertCan(actor, 'record.write');
+      const values = await d.db.transaction((tx) => setFieldValues(tx, scope, params.externalUserId, body, by));
       return { items: values.map(presentValue) };
     },
   });
   api.route({
     method: 'get', path: '/api/contacts/:externalUserId/fields', tags: ['archive'], summary: "A customer's field values",
     params: CustomerParams, response: FieldValues,
-    handler: async ({ params }) => ({ items: (await fieldValuesOf(d.db, d.corpId, params.externalUserId)).map(presentValue) }),
+    handler: async ({ params, scope }) => ({ items: (await fieldValuesOf(d.db, scope, params.externalUserId)).map(presentValue) }),
   });
 
   // ---------------------------------------------------------------- follow-ups
   api.route({
     method: 'post', path: '/api/contacts/:externalUserId/follow-ups', status: 201, tags: ['archive'],
-    summary: 'Record a follow-up; with nextFollowUpAt its rep gets a reminder when due. userId (default: the caller) must be a current employee: 400 unknown_employee / employee_departed',
+    summary: 'Record a follow-up; with nextFollowUpAt its rep gets a reminder when due. userId (default: the caller) must be a current employee in the caller\'s scope: 404 out of scope, 400 unknown_employee / employee_departed',
     params: CustomerParams, body: CreateFollowUp, response: FollowUpView,
-    async handler({ params, body, actor }) {
-      const row = await addFollowUp(d.db, d.corpId, {
-        externalUserId: params.externalUserId, userId: body.userId ?? actor.id, channel: body.channel, content: body.content,
+    async handler({ params, body, actor, scope }) {
+      assertCan(actor, 'record.write');
+      const row = await addFollowUp(d.db, scope, {
+        externalUserId: params.externalUserId, userId: authorOf(actor, body.userId), channel: body.channel, content: body.content,
         ...(body.at ? { at: new Date(body.at) } : {}),
         nextFollowUpAt: body.nextFollowUpAt ? new Date(body.nextFollowUpAt) : null,
       });
@@ -93,9 +105,9 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   api.route({
     method: 'get', path: '/api/contacts/:externalUserId/follow-ups', tags: ['archive'], summary: "A customer's follow-ups, newest first",
     params: CustomerParams, query: PageQuery, response: FollowUpList,
-    async handler({ params, query }) {
-      await assertCustomer(d.db, d.corpId, params.externalUserId);
-      const rows = await listFollowUps(d.db, d.corpId, params.externalUserId, query);
+    async handler({ params, query, scope }) {
+      await assertCustomer(d.db, scope, params.externalUserId);
+      const rows = await listFollowUps(d.db, scope, params.externalUserId, query);
       return { items: rows.map(presentFollowUp), nextBefore: nextBefore(rows, query.limit) };
     },
   });
@@ -104,9 +116,10 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   api.route({
     method: 'post', path: '/api/contacts/:externalUserId/complaints', status: 201, tags: ['archive'], summary: 'Open a complaint',
     params: CustomerParams, body: CreateComplaint, response: ComplaintView,
-    async handler({ params, body, actor }) {
-      return presentComplaint(await openComplaint(d.db, d.corpId, {
-        externalUserId: params.externalUserId, userId: body.userId ?? actor.id, content: body.content,
+    async handler({ params, body, actor, scope }) {
+      assertCan(actor, 'record.write');
+      return presentComplaint(await openComplaint(d.db, scope, {
+        externalUserId: params.externalUserId, userId: authorOf(actor, body.userId), content: body.content,
         ...(body.openedAt ? { openedAt: new Date(body.openedAt) } : {}),
       }));
     },
@@ -114,23 +127,24 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
   api.route({
     method: 'post', path: '/api/complaints/:id/resolve', tags: ['archive'], summary: 'Resolve an open complaint (answers the time it took)',
     params: IdParams, body: ResolveComplaint, response: ComplaintView,
-    async handler({ params, body, actor }) {
-      return presentComplaint(await resolveComplaint(d.db, d.corpId, params.id, { resolution: body.resolution, resolvedBy: actor.id, now: d.clock.now() }));
+    async handler({ params, body, actor, scope }) {
+      const by = assertCan(actor, 'record.write');
+      return presentComplaint(await resolveComplaint(d.db, scope, params.id, { resolution: body.resolution, resolvedBy: by, now: d.clock.now() }));
     },
   });
   api.route({
     method: 'get', path: '/api/complaints/:id', tags: ['archive'], summary: 'One complaint',
     params: IdParams, response: ComplaintView,
-    async handler({ params }) {
-      const c = await getComplaint(d.db, d.corpId, params.id);
+    async handler({ params, scope }) {
+      const c = await getComplaint(d.db, scope, params.id);
       if (!c) throw notFound(`complaint ${params.id}`);
       return presentComplaint(c);
     },
   });
   api.route({
     method: 'get', path: '/api/complaints', tags: ['archive'], summary: 'Complaints, newest first', query: ComplaintListQuery, response: ComplaintList,
-    async handler({ query }) {
-      const rows = await listComplaints(d.db, d.corpId, query);
+    async handler({ query, scope }) {
+      const rows = await listComplaints(d.db, scope, query);
       return { items: rows.map(presentComplaint), nextBefore: nextBefore(rows, query.limit) };
     },
   });
@@ -140,9 +154,10 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
     method: 'post', path: '/api/orders', tags: ['archive'],
     summary: 'Import orders (≤5000): idempotent by externalOrderId; good rows are kept, bad ones (and, unless allowUnknown, those of unknown customers) reported by index',
     body: ImportOrdersBody, response: ImportSummary,
-    async handler({ body }) {
+    async handler({ body, actor, scope }) {
+      assertCan(actor, 'orders.write');
       const { orders, allowUnknown } = Array.isArray(body) ? { orders: body, allowUnknown: false } : body;
-      return importOrders(d.db, d.corpId, orders, 'api', { allowUnknown });
+      return importOrders(d.db, scope, orders, 'api', { allowUnknown });
     },
   });
 
@@ -151,8 +166,8 @@ export function archiveRecordRoutes(api: ApiRouter, d: ArchiveRecordRoutesDeps):
     method: 'get', path: '/api/contacts/:externalUserId/timeline', tags: ['archive'],
     summary: "A customer's history across relations, handovers, follow-ups, complaints, orders, stages and interactions, newest first",
     params: CustomerParams, query: TimelineQuery, response: TimelineView,
-    async handler({ params, query }) {
-      const t = await timelineOf(d.db, d.corpId, params.externalUserId, query);
+    async handler({ params, query, scope }) {
+      const t = await timelineOf(d.db, scope, params.externalUserId, query);
       return { items: t.entries.map((e) => ({ ...e, at: e.at.toISOString() })), nextCursor: t.nextCursor };
     },
   });

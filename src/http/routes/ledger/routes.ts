@@ -4,6 +4,7 @@ import {
 } from '../../../ledger';
 import { systemClock, type Clock } from '../../../lib/clock';
 import { notFound } from '../../../lib/errors';
+import { assertCan } from '../../../policy';
 import type { ApiRouter } from '../../apiRouter';
 import {
   presentAlert, presentContactDetail, presentContactSummary, presentEmployee, presentGroupDetail, presentGroupSummary,
@@ -24,6 +25,7 @@ export interface SyncApi {
 
 export interface LedgerRouteDeps {
   db: Db;
+  /** The service's corp (reads do not use it: they go through the request's scope). */
   corpId: string;
   sync: SyncApi;
   /** Time source for windows such as "last 30 days" (system clock by default). */
@@ -48,8 +50,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     query: EmployeeListQuery,
     response: EmployeeList,
-    async handler({ query }) {
-      const rows = await listEmployees(d.db, d.corpId, query);
+    async handler({ query, scope }) {
+      const rows = await listEmployees(d.db, scope, query);
       return { items: rows.map(presentEmployee) };
     },
   });
@@ -61,9 +63,9 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     query: ContactListQuery,
     response: ContactList,
-    async handler({ query }) {
+    async handler({ query, scope }) {
       const { cursor, ...filter } = query;
-      const page = await listContacts(d.db, d.corpId, { ...filter, after: cursor });
+      const page = await listContacts(d.db, scope, { ...filter, after: cursor });
       return { items: page.rows.map(presentContactSummary), nextCursor: nextCursorOf(page, (c) => c.externalUserId) };
     },
   });
@@ -75,8 +77,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     params: ContactParams,
     response: ContactDetail,
-    async handler({ params }) {
-      const contact = await getContact(d.db, d.corpId, params.externalUserId);
+    async handler({ params, scope }) {
+      const contact = await getContact(d.db, scope, params.externalUserId);
       if (!contact) throw notFound('contact');
       return presentContactDetail(contact);
     },
@@ -89,9 +91,9 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     query: GroupListQuery,
     response: GroupList,
-    async handler({ query }) {
+    async handler({ query, scope }) {
       const { cursor, ...filter } = query;
-      const page = await listGroups(d.db, d.corpId, { ...filter, after: cursor });
+      const page = await listGroups(d.db, scope, { ...filter, after: cursor });
       return { items: page.rows.map(presentGroupSummary), nextCursor: nextCursorOf(page, (g) => g.chatId) };
     },
   });
@@ -103,8 +105,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     params: GroupParams,
     response: GroupDetail,
-    async handler({ params }) {
-      const group = await getGroup(d.db, d.corpId, params.chatId);
+    async handler({ params, scope }) {
+      const group = await getGroup(d.db, scope, params.chatId);
       if (!group) throw notFound('group');
       return presentGroupDetail(group);
     },
@@ -116,8 +118,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     summary: 'Corp tag groups and tags with the number of customers carrying each',
     tags: ['ledger'],
     response: TagTree,
-    async handler() {
-      return presentTagTree(await listTagGroups(d.db, d.corpId));
+    async handler({ scope }) {
+      return presentTagTree(await listTagGroups(d.db, scope));
     },
   });
 
@@ -128,7 +130,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     response: SyncRequested,
     status: 202,
-    async handler() {
+    async handler({ actor }) {
+      assertCan(actor, 'ops.run');
       const { jobId, created } = await d.sync.requestFullSync('api');
       return { jobId, created };
     },
@@ -141,7 +144,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     params: SyncJobParams,
     response: SyncJobView,
-    async handler({ params }) {
+    async handler({ params, actor }) {
+      assertCan(actor, 'ops.run');
       const job = await d.sync.getJob(params.jobId);
       if (!job) throw notFound('sync job');
       return job;
@@ -155,8 +159,8 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     tags: ['ledger'],
     query: AlertListQuery,
     response: AlertList,
-    async handler({ query }) {
-      const rows = await listAlerts(d.db, d.corpId, query);
+    async handler({ query, scope }) {
+      const rows = await listAlerts(d.db, scope, query);
       return { items: rows.map(presentAlert), nextBefore: rows.length === query.limit ? (rows.at(-1)?.id ?? null) : null };
     },
   });
@@ -167,9 +171,9 @@ export function ledgerRoutes(api: ApiRouter, d: LedgerRouteDeps): void {
     summary: 'Relations by status and removals over the last 30 days',
     tags: ['ledger'],
     response: RelationStatsView,
-    async handler() {
+    async handler({ scope }) {
       const since = new Date(clock.now().getTime() - STATS_WINDOW_MS);
-      return presentRelationStats(await relationStats(d.db, d.corpId, since));
+      return presentRelationStats(await relationStats(d.db, scope, since));
     },
   });
 }
