@@ -51,6 +51,10 @@ const ROUTES: Record<string, ControlHandler> = {
     return { denied: Object.fromEntries(sim.deniedApis) };
   },
 
+  // Sign-in (authorize pages, auth/getuserinfo): the app's trusted domains and IPs, outstanding codes.
+  'GET /__sim/sign-in': (sim) => ({ settings: sim.signIn.settings, codes: sim.signInCodes() }),
+  'POST /__sim/sign-in': (sim, body) => ({ settings: sim.signIn.configure(body) }),
+
   'POST /__sim/tokens/expire': (sim) => ({ expired: sim.expireTokens() }),
 
   'GET /__sim/time': (sim) => ({ now: sim.now().toISOString(), unix: sim.nowSeconds() }),

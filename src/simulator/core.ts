@@ -2,6 +2,7 @@ import type { Logger } from '../lib/logger';
 import type { CallbackDispatcher, Delivery, DeliveryMode } from './callbacks/dispatcher';
 import type { BuiltEvent, EventHeader } from './callbacks/eventXml';
 import type { Rng } from './random';
+import type { SignInDesk } from './signIn';
 import type { TokenStore } from './tokens';
 import type { MediaLibrary } from './world/media';
 import type { World } from './world/state';
@@ -92,6 +93,8 @@ export interface SimCore {
   readonly welcomeMessages: SentWelcome[];
   /** Uploaded media (media/upload, media/uploadimg). */
   readonly media: MediaLibrary;
+  /** Sign-in codes and the app's trusted domains and IPs. */
+  readonly signIn: SignInDesk;
   nowMs(): number;
   nowSeconds(): number;
   eventHeader(): EventHeader;

@@ -136,6 +136,8 @@ export async function handleApiCall(deps: ApiDeps, req: IncomingMessage, res: Se
       const checked = core.tokens.check(t);
       if (!checked.ok) throw new WeComError(checked.errcode);
       token = checked.info;
+      // 企业可信IP is configured per self-built app: calls with the app's token from other IPs fail.
+      if (token.kind === 'agent' && !core.signIn.isTrustedIp(ip)) throw new WeComError(60020);
     }
     const forced = denied.get(apiPath);
     if (forced !== undefined) throw new WeComError(forced);

@@ -8,6 +8,8 @@ export type { PersistenceStatus, PersistOptions, SimulatorOptions, SimulatorStat
 export { readStateFile, SIM_STATE_VERSION, SimStateFileError } from './persistence';
 export type { SimStateFile } from './persistence';
 export type { SimSettings, SentAppMessage, SentWelcome, WelcomeCode } from './core';
+export { SIGN_IN_CODE_TTL_SECONDS, SignInDesk } from './signIn';
+export type { SignInCode, SignInConfig, SignInFlow } from './signIn';
 export { TransferDesk, TRANSFER_DELAY_SECONDS } from './world/transfers';
 export { MASS_RECEIVE_RULES, MassMessageDesk, RECIPIENT_STATUS, shanghaiDay } from './world/massMessages';
 export type {

@@ -31,6 +31,8 @@ import {
 } from './persistence';
 import { Rng } from './random';
 import { ApiRegistry } from './registry';
+import { type SignInCode, type SignInConfig, SignInDesk } from './signIn';
+import { handleSignInPage } from './signInPages';
 import { TokenStore } from './tokens';
 import {
   type ActionResult, type CustomerAddsRepInput, type CustomerAddsRepViaWayInput, type DeliverOption, type EmployeeJoinsInput, type EmployeeUpdatedInput,
@@ -77,6 +79,8 @@ export interface SimulatorOptions {
   logger?: Logger;
   settings?: Partial<SimSettings>;
   rateLimits?: Partial<RateLimitConfig>;
+  /** The app's sign-in configuration: trusted redirect domains (loopback trusted by default) and trusted caller IPs (default: any). */
+  signIn?: Partial<SignInConfig>;
   /**
    * A state file written by `saveTo` / `persistTo`: when it exists the world (and
    * desks, settings, clock) are rebuilt from it instead of seeded; when it does
@@ -164,6 +168,7 @@ export class Simulator implements SimCore {
   readonly massMessages: MassMessageDesk;
   readonly media: MediaLibrary;
   readonly groupWelcomeTemplates = new Map<string, GroupWelcomeTemplate>();
+  readonly signIn: SignInDesk;
   private readonly actions: WorldActions;
   private readonly registry = new ApiRegistry();
   private readonly clock: Clock;
@@ -219,6 +224,7 @@ export class Simulator implements SimCore {
     this.rng = new Rng(streamSeed(seed, 0x5eed5eed, this.generation));
     this.faults = new FaultInjector(this.rng.fork().next);
     this.tokens = new TokenStore(() => this.nowMs());
+    this.signIn = new SignInDesk(() => this.nowMs(), options.signIn as Record<string, unknown> | undefined);
     this.limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, () => this.nowMs());
     const cb = options.callback;
     const settings: CallbackSettings = {
@@ -247,7 +253,7 @@ export class Simulator implements SimCore {
       }
     }
 
-    registerAuthApi(this.registry, this, options.secrets);
+    registerAuthApi(this.registry, this, options.secrets, this.signIn);
     registerOrgApi(this.registry, this);
     registerContactsApi(this.registry, this);
     registerTagsApi(this.registry, this);
@@ -475,6 +481,8 @@ export class Simulator implements SimCore {
       await handleControl(this, req, res, u.pathname, query);
       return;
     }
+    // WeCom's authorize pages (web login, OAuth2): demo mode points the service's sign-in links here.
+    if (handleSignInPage({ corpId: this.corpId, agentId: this.agentId, world: this.world, desk: this.signIn }, req, res, u.pathname, u.searchParams)) return;
     sendEmpty(res, 404);
   }
 
@@ -531,6 +539,19 @@ export class Simulator implements SimCore {
 
   allowApi(api: string): void {
     this.deniedApis.delete(api);
+  }
+
+  /**
+   * Patch the app's sign-in configuration: `trustedDomains` (redirect hosts besides loopback; others → 50001 page),
+   * `trustLoopback` (default true), `trustedIps` (null = any; calls with the app's token from other IPs → 60020).
+   */
+  configureSignIn(patch: Partial<SignInConfig>): SignInConfig {
+    return this.signIn.configure(patch as Record<string, unknown>);
+  }
+
+  /** Sign-in codes issued and not yet used or expired. */
+  signInCodes(): SignInCode[] {
+    return this.signIn.outstanding();
   }
 
   /** Invalidate every issued token now: they answer 42001, gettoken issues new ones. */

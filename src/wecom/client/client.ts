@@ -3,6 +3,7 @@ import { ConfigError } from '../../lib/config';
 import { systemClock, sleep, type Clock } from '../../lib/clock';
 import { logger as rootLogger, type Logger } from '../../lib/logger';
 import { wecomCallSeconds, wecomCalls } from '../../lib/metrics';
+import { authApi, type AuthApi } from './api/auth';
 import { contactWaysApi, type ContactWaysApi } from './api/contactWays';
 import { customersApi, type CustomersApi } from './api/customers';
 import { directoryApi, type DirectoryApi } from './api/directory';
@@ -69,6 +70,8 @@ export class WeComClient implements WeComCaller {
   readonly corpId: string;
   readonly agentId?: number;
 
+  /** Sign-in: exchange the code WeCom's authorize pages return (auth/getuserinfo, app token). */
+  readonly auth: AuthApi;
   readonly directory: DirectoryApi;
   readonly customers: CustomersApi;
   readonly tags: TagsApi;
@@ -114,6 +117,7 @@ export class WeComClient implements WeComCaller {
       headers: { 'User-Agent': 'lifelong-wecom-client' },
     });
 
+    this.auth = authApi(this);
     this.directory = directoryApi(this);
     this.customers = customersApi(this);
     this.tags = tagsApi(this);

@@ -10,6 +10,8 @@ export const ERRCODE_MEANINGS: Readonly<Record<number, string>> = Object.freeze(
   40003: 'invalid userid, or GET on a POST API',
   40013: 'invalid corpid',
   40014: 'invalid access_token',
+  40029: 'invalid sign-in code (unknown, already used or expired)',
+  40056: 'invalid agentid',
   40058: 'invalid parameter',
   40068: 'invalid tag id',
   40071: 'tag name already exists',
@@ -26,6 +28,7 @@ export const ERRCODE_MEANINGS: Readonly<Record<number, string>> = Object.freeze(
   41001: 'access_token missing',
   41002: 'corpid missing',
   41004: 'secret missing',
+  41008: 'sign-in code missing',
   41041: 'too many members on a contact way',
   41044: 'invalid contact-way config_id',
   41045: 'API contact-way quota reached',
@@ -44,6 +47,7 @@ export const ERRCODE_MEANINGS: Readonly<Record<number, string>> = Object.freeze(
   45033: 'API concurrency limit exceeded',
   45035: 'concurrent conflicting write',
   48002: 'API not allowed for this token (app not authorised, or wrong secret)',
+  50001: "redirect_uri domain is not the app's trusted domain",
   50100: 'invalid pagination cursor',
   60011: 'no privilege for the member, department or tag',
   60020: 'caller IP not in trusted IPs',
@@ -69,7 +73,7 @@ export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001]);
 /** WeCom refused because of load: 45009 frequency window, 45033 concurrency. */
 export const RATE_LIMIT_ERRCODES: ReadonlySet<number> = new Set([45009, 45033]);
 /** Our configuration is wrong (secret, corp, permissions, IP): a human must act. */
-export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([40001, 40013, 48002, 60011, 60020, 84074, 301002]);
+export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([40001, 40013, 48002, 50001, 60011, 60020, 84074, 301002]);
 
 export const errcodeMeaning = (errcode: number): string => ERRCODE_MEANINGS[errcode] ?? 'unknown errcode';
 

@@ -20,6 +20,7 @@ export {
   isWeComError,
   type WeComErrorKind,
 } from './errors';
+export { INVALID_LOGIN_CODE_ERRCODE, isInvalidLoginCode } from './api/auth';
 export { DEFAULT_RETRY, backoffMs, type RetryOptions } from './retry';
 export { Semaphore } from './semaphore';
 export { DbTokenStore, MemoryTokenStore, type LockedTokenSlot, type StoredToken, type TokenStore } from './tokenStore';
@@ -44,6 +45,7 @@ export {
   type WeComCaller,
   type WeComEnvelope,
 } from './types';
+export type * from './api/auth';
 export type * from './api/contactWays';
 export type * from './api/customers';
 export type * from './api/directory';
