@@ -42,6 +42,8 @@ export async function startWorld(
   const { url: simUrl } = await sim.listen(0);
   const config = testConfig({
     WECOM_CORP_ID: corpId, WECOM_CALLBACK_TOKEN: token, WECOM_CALLBACK_AES_KEY: aesKey, WECOM_API_BASE: simUrl,
+    // The simulator plays WeCom's sign-in hosts too.
+    WECOM_LOGIN_BASE: simUrl, WECOM_OAUTH_BASE: simUrl,
     WECOM_CONTACT_SECRET: 'sim-contact-secret', WECOM_AGENT_SECRET: 'sim-agent-secret', WECOM_AGENT_ID: '1000002',
     SYNC_CRON: '', ...opts.env,
   });

@@ -43,7 +43,7 @@ function cookieSecurity(ctx: Koa.Context): { secure: boolean } {
 export function loginRoutes(d: LoginDeps): Router {
   const router = new Router({ sensitive: true, strict: true });
   const corpId = d.access.corpId;
-  const origin = (ctx: Koa.Context) => (d.publicUrl ?? ctx.origin).replace(/\/+$/, '');
+  const origin = (ctx: Koa.Context) => (d.publicUrl || `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
 
   async function start(ctx: Koa.Context, kind: 'web' | 'sidebar') {
     const security = cookieSecurity(ctx);
