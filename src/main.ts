@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       '',
       `  Lifelong is running in demo mode on ${where}, with a simulated WeCom corp.`,
       `  API:       ${service.url}/api   Authorization: Bearer ${config.adminToken}`,
+      `  Sign in:   ${service.url}/auth/login   (the simulator's WeCom login page: pick any employee — leaders are managers, the rest reps)`,
       `  Try:       curl -H "Authorization: Bearer ${config.adminToken}" ${service.url}/api/contacts?limit=5`,
       `  Simulator: ${demo.url}/__sim/state   (control API: world actions, time, faults — see README)`,
       `  Health:    ${service.url}/healthz   Metrics: ${service.url}/metrics${config.METRICS_TOKEN ? ' (METRICS_TOKEN required)' : ' (loopback only)'}`,

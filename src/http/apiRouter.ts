@@ -57,6 +57,7 @@ export class ApiRouter {
     this.router = new Router({ sensitive: true, strict: true });
     if (guard.length > 0) this.router.use(...guard);
     this.openapi.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+    this.openapi.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'lifelong_session' });
   }
 
   route<Q = undefined, P = undefined, B = undefined, R = unknown>(spec: RouteSpec<Q, P, B, R>): void {
@@ -69,12 +70,14 @@ export class ApiRouter {
       path: spec.path.replace(/:(\w+)/g, '{$1}'),
       summary: spec.summary,
       tags: spec.tags,
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
       request,
       responses: {
         [spec.status ?? 200]: { description: 'OK', content: { 'application/json': { schema: spec.response } } },
         400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
-        401: { description: 'Missing or bad bearer token', content: { 'application/json': { schema: ErrorBody } } },
+        401: { description: 'No valid token or session', content: { 'application/json': { schema: ErrorBody } } },
+        403: { description: 'The role may not do this (or a session write without x-csrf-token)', content: { 'application/json': { schema: ErrorBody } } },
+        404: { description: 'Not found, or outside the caller\'s scope (the same answer)', content: { 'application/json': { schema: ErrorBody } } },
       },
     });
     this.router[spec.method](spec.path, async (ctx) => {
@@ -95,7 +98,7 @@ export class ApiRouter {
   document(info: { title: string; version: string }) {
     return new OpenApiGeneratorV31(this.openapi.definitions).generateDocument({
       openapi: '3.1.0',
-      info: { ...info, description: 'Lifelong JSON API. All routes need `Authorization: Bearer <token>`.' },
+      info: { ...info, description: 'Lifelong JSON API. Every route needs `Authorization: Bearer <token>` (ADMIN_TOKEN or a named API token) or a signed-in session cookie (writes then need `x-csrf-token`). Answers are limited to the caller\'s scope: ids outside it are 404.' },
       servers: [{ url: '/' }],
     });
   }

@@ -119,15 +119,23 @@ beforeAll(async () => {
   // A manager: a leader of a department below the root; a rep: someone with customers outside that department.
   const leaders = rowsOf<{ id: number; leader: string }>(await database.db.execute(sql`
     select id, leader_user_ids[1] as leader from departments where corp_id = ${w.corpId} and parent_id is not null and cardinality(leader_user_ids) > 0 order by id`));
-  const dept = leaders[0]!;
-  const managerUsers = [...new Set([dept.leader, ...(await employeesUnder([dept.id]))])];
-  const reps = rowsOf<{ user_id: string }>(await database.db.execute(sql`
-    select r.user_id from relations r join employees e on e.corp_id = r.corp_id and e.user_id = r.user_id
-    where r.corp_id = ${w.corpId} and r.status = 'active' and e.status = 'active' and not r.user_id = any(${`{${managerUsers.join(',')}}`}::text[])
-      and cardinality(e.leader_of) = 0
-    group by r.user_id order by count(*) desc limit 2`));
+  // The department whose manager leaves the most reps with customers outside their scope.
+  let best: { dept: (typeof leaders)[number]; managerUsers: string[]; reps: Array<{ user_id: string }> } | undefined;
+  for (const dept of leaders) {
+    const managerUsers = [...new Set([dept.leader, ...(await employeesUnder([dept.id]))])];
+    const reps = rowsOf<{ user_id: string }>(await database.db.execute(sql`
+      select r.user_id from relations r join employees e on e.corp_id = r.corp_id and e.user_id = r.user_id
+      where r.corp_id = ${w.corpId} and r.status = 'active' and e.status = 'active' and not r.user_id = any(${`{${managerUsers.join(',')}}`}::text[])
+        and cardinality(e.leader_of) = 0
+        and exists (select 1 from customer_groups g where g.corp_id = r.corp_id and g.owner_user_id = r.user_id)
+      group by r.user_id order by count(*) desc, r.user_id limit 2`));
+    const owns = rowsOf(await database.db.execute(sql`select 1 from customer_groups where corp_id = ${w.corpId} and owner_user_id = any(${`{${managerUsers.join(',')}}`}::text[]) limit 1`));
+    if (reps.length === 2 && owns.length > 0 && (!best || managerUsers.length > 1)) best = { dept, managerUsers, reps };
+    if (best && best.managerUsers.length > 1) break;
+  }
+  expect(best).toBeDefined();
+  const { dept, managerUsers, reps } = best!;
   const repUser = reps[0]!.user_id;
-  expect(reps.length).toBe(2);
 
   const token = async (body: Record<string, unknown>) => ({ authorization: `Bearer ${(await json('POST', '/api/tokens', auth, { name: 'matrix', ...body })).token}` });
   const repHeaders = await token({ role: 'rep', userId: repUser });

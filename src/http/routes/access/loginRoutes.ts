@@ -47,7 +47,8 @@ export function loginRoutes(d: LoginDeps): Router {
 
   async function start(ctx: Koa.Context, kind: 'web' | 'sidebar') {
     const security = cookieSecurity(ctx);
-    const returnTo = safeReturnTo(ctx.query.returnTo ?? (kind === 'sidebar' ? '/sidebar' : '/'));
+    // Until the console is served, a web sign-in lands on who you are.
+    const returnTo = safeReturnTo(ctx.query.returnTo ?? (kind === 'sidebar' ? '/sidebar' : '/api/me'));
     const { state, browserNonce } = await beginLogin(d.access.db, corpId, kind, returnTo, d.access.clock.now());
     ctx.cookies.set(LOGIN_COOKIE, browserNonce, { httpOnly: true, sameSite: 'lax', path: '/auth', maxAge: 10 * 60_000, ...security });
     const redirectUri = `${origin(ctx)}/auth/callback`;
