@@ -11,15 +11,19 @@ import { segmentMembers, segments } from './schema';
 export type SegmentRow = typeof segments.$inferSelect;
 
 /**
- * Scope rule for segments: a segment belongs to whoever saved it. A caller
- * sees (and, with 'segment.edit', changes) the segments whose creator is an
- * employee in their scope — the whole corp sees all of them; anything else
- * is 404. Counts, samples and members are always computed inside the
- * caller's scope (a customer is in it when one of its employees has or had
- * a relation with them), so a manager's preview never counts another
- * department's customers, whoever saved the rule.
+ * Scope rule for segments: a segment belongs to whoever saved it, in the scope they saved it in. A caller
+ * sees (and, with 'segment.edit', changes) a segment when its creator is an employee of their scope, or when
+ * the scope it was saved in lies wholly inside theirs (a token acting for departments, not for an employee);
+ * the whole corp sees all of them; anything else is 404. Counts, samples and members are always computed
+ * inside the caller's scope (a customer is in it when one of its employees has or had a relation with
+ * them), so a manager's preview never counts another department's customers, whoever saved the rule.
  */
-const visible = (scope: Scope): SQL => and(eq(segments.corpId, scope.corpId), scope.employee(sql`${segments.createdBy}`))!;
+function visible(scope: Scope): SQL {
+  const corp = eq(segments.corpId, scope.corpId);
+  if (scope.userIds === null) return corp;
+  const savedWithin = sql`(cardinality(${segments.scopeUserIds}) > 0 and ${segments.scopeUserIds} <@ ${textArray(scope.userIds)})`;
+  return and(corp, sql`(${scope.employee(sql`${segments.createdBy}`)} or ${savedWithin})`)!;
+}
 
 export interface Preview {
   count: number;
@@ -101,7 +105,10 @@ export async function createSegment(db: Executor, scope: Scope, input: SegmentIn
   const rule = await validateRule(db, corpId, input.rule);
   const rows = await db
     .insert(segments)
-    .values({ corpId, name: input.name, description: input.description ?? null, rule, createdBy, createdAt: now, updatedAt: now })
+    .values({
+      corpId, name: input.name, description: input.description ?? null, rule, createdBy,
+      scopeUserIds: scope.userIds === null ? null : [...scope.userIds], createdAt: now, updatedAt: now,
+    })
     .onConflictDoNothing({ target: [segments.corpId, segments.name] })
     .returning();
   if (!rows[0]) throw nameTaken(input.name);

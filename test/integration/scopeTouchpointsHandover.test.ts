@@ -134,6 +134,9 @@ describe('segments in a scope', () => {
     expect(await getSegment(database.db, rep, mine.id)).toBeUndefined();
     expect((await getSegment(database.db, admin, mine.id))?.id).toBe(mine.id);
     expect((await listSegments(database.db, managerB)).map((s) => s.id)).toEqual([mine.id]);
+    const byToken = await createSegment(database.db, employeesScope(corp, ['repB2']), { name: 'by token', rule: everyone }, 'token:t1', new Date());
+    expect((await getSegment(database.db, managerB, byToken.id))?.id).toBe(byToken.id);
+    expect(await getSegment(database.db, rep, byToken.id)).toBeUndefined();
     await expect(updateSegment(database.db, managerB, corpWide.id, { name: 'taken over' }, new Date())).rejects.toMatchObject({ code: 'not_found' });
     await expect(materialiseSegment(database.db, managerB, corpWide.id, new Date())).rejects.toMatchObject({ code: 'not_found' });
 
@@ -177,6 +180,11 @@ describe('campaigns in a scope', () => {
     expect(preview.sample.find((s) => s.recipientId === 'cShared')?.sender).toBe('repA');
     // The same campaign previewed by department B's manager: only their part.
     expect((await previewCampaign(database.db, managerB, c, now, settings)).targeted).toBe(3);
+    // A group post saved by department B's manager reaches only the groups its reps own.
+    const posts = await createCampaign(database.db, managerB, {
+      kind: 'group_post', name: 'B groups', audience: { type: 'groups' }, content: { type: 'inline', text: 'Hi', attachments: [] },
+    }, 'mgrB', now, settings);
+    expect((await previewCampaign(database.db, admin, posts, now, settings)).sample.map((x) => x.recipientId)).toEqual(['gB']);
   });
 
   it("another department's creator's campaign is not found, to read or to change", async () => {
@@ -189,6 +197,12 @@ describe('campaigns in a scope', () => {
     expect((await listCampaigns(database.db, managerB, { limit: 50 })).every((c) => c.createdBy === 'mgrB')).toBe(true);
     await expect(updateCampaign(database.db, managerB, corpWide.id, { name: 'x' }, now, settings)).rejects.toMatchObject({ code: 'not_found' });
     await expect(pauseCampaign(database.db, managerB, corpWide.id, now)).rejects.toMatchObject({ code: 'not_found' });
+    // A token acting for department B (no employee of its own): its campaign reaches only B, so B's manager sees it.
+    const byToken = await createCampaign(database.db, employeesScope(corp, ['repB', 'repB2']), { ...push, name: 'by token' }, 'token:t1', now, settings);
+    expect((await getCampaign(database.db, managerB, byToken.id))?.id).toBe(byToken.id);
+    expect(await getCampaign(database.db, rep, byToken.id)).toBeUndefined();
+    // A narrower scope does not see the wider one's campaign.
+    expect(await getCampaign(database.db, employeesScope(corp, ['repB']), mine.id)).toBeUndefined();
     // A segment the creator cannot see is not found as an audience either.
     const [adminSeg] = await exec(sql`select id from segments where corp_id = ${corp} and created_by = 'admin'`);
     await expect(createCampaign(database.db, managerB, { ...push, name: 'B seg', audience: { type: 'segment', segmentId: Number(adminSeg!.id) } }, 'mgrB', now, settings))

@@ -6,14 +6,15 @@ import { AppError, conflict, notFound } from '../../lib/errors';
 import {
   checkAudience, checkContent, checkSchedule, checkTimezone, scheduleColumns, type Audience, type CampaignInput, type Content, type ScheduleInput,
 } from './definition';
-import { createdInScope } from './reach';
+import { savedInScope } from './reach';
 import type { CampaignSettings } from './settings';
 import { campaigns, type CampaignKind, type CampaignStatus } from './schema';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
-/** The campaigns the scope sees: those created by one of its employees (all of them for the whole corp); see reach.ts. */
-const visible = (scope: Scope): SQL => and(eq(campaigns.corpId, scope.corpId), createdInScope(scope, sql`${campaigns.createdBy}`))!;
+/** The campaigns the scope sees: created by one of its employees, or reaching only inside it (all of them for the whole corp); see reach.ts. */
+const visible = (scope: Scope): SQL =>
+  and(eq(campaigns.corpId, scope.corpId), savedInScope(scope, sql`${campaigns.createdBy}`, sql`${campaigns.scopeUserIds}`))!;
 
 /** What a saved audience may reach: the saver's employees (null = the whole corp). */
 const reachColumn = (scope: Scope) => ({ scopeUserIds: scope.userIds === null ? null : [...scope.userIds] });

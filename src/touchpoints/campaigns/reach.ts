@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { textArray } from '../../db/bulk';
 import { corpScope, employeesScope, type Scope } from '../../db/scope';
 
 /**
@@ -13,8 +14,11 @@ import { corpScope, employeesScope, type Scope } from '../../db/scope';
  * are further limited to the caller's scope (by the delivery's sender).
  */
 
-/** Whether the campaign (`campaigns` row as `createdBy` column expression) is visible in the scope. */
-export const createdInScope = (scope: Scope, createdBy: SQL): SQL => scope.employee(createdBy);
+/** Whether a campaign, given its `created_by` and `scope_user_ids` expressions, is visible in the scope (`true` for the whole corp). */
+export function savedInScope(scope: Scope, createdBy: SQL, reach: SQL): SQL {
+  if (scope.userIds === null) return sql`true`;
+  return sql`(${scope.employee(createdBy)} or (cardinality(${reach}) > 0 and ${reach} <@ ${textArray(scope.userIds)}))`;
+}
 
 /** The scope a campaign may reach: the one stored when it was saved. */
 export function reachOf(c: { corpId: string; scopeUserIds: string[] | null }): Scope {
@@ -33,4 +37,5 @@ export function intersectScopes(a: Scope, b: Scope): Scope {
 export const campaignVisible = (scope: Scope, campaignId: SQL): SQL =>
   scope.userIds === null
     ? sql`true`
-    : sql`exists (select 1 from campaigns cv where cv.corp_id = ${scope.corpId} and cv.id = ${campaignId} and ${scope.employee(sql.raw('cv.created_by'))})`;
+    : sql`exists (select 1 from campaigns cv where cv.corp_id = ${scope.corpId} and cv.id = ${campaignId}
+        and ${savedInScope(scope, sql.raw('cv.created_by'), sql.raw('cv.scope_user_ids'))})`;
