@@ -92,8 +92,11 @@ export function handoverRoutes(api: ApiRouter, d: HandoverRouteDeps): void {
     method: 'get', path: '/api/unassigned', tags: ['handover'],
     summary: "Departed reps' customers not yet reassigned (refresh=true reads WeCom's get_unassigned_list first)",
     query: UnassignedQuery, response: UnassignedList,
-    async handler({ query, scope }) {
-      return { items: await unassignedPool(d.db, d.client, scope, { refresh: query.refresh === 'true', now: d.clock.now() }) };
+    async handler({ query, actor, scope }) {
+      const refresh = query.refresh === 'true';
+      // Refreshing rewrites the corp's copy of WeCom's list (and marks relations awaiting handover): planners only.
+      if (refresh) assertCan(actor, 'handover.plan');
+      return { items: await unassignedPool(d.db, d.client, scope, { refresh, now: d.clock.now() }) };
     },
   });
 
