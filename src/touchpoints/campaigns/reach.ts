@@ -5,8 +5,9 @@ import { corpScope, employeesScope, type Scope } from '../../db/scope';
 /**
  * Scope rule for campaigns. A campaign belongs to whoever created it: a
  * caller sees it (and, with 'campaign.edit', changes it) when its creator is
- * an employee in their scope — the whole corp sees every campaign; anything
- * else answers 404. When a campaign is created, or its audience changed, the
+ * an employee in their scope, or when its stored reach lies wholly inside
+ * their scope (a token acting for departments, not for an employee) — the
+ * whole corp sees every campaign; anything else answers 404. When a campaign is created, or its audience changed, the
  * saver's scope is stored on it (`scope_user_ids`, null = the whole corp),
  * and every run's audience — planned later by a worker with no caller — is
  * intersected with that stored scope: a manager's campaign never reaches a
