@@ -18,6 +18,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { createLogger } from '../../src/lib/logger';
 import {
   createCampaign, dispatchNextBatch, materialiseOccurrences, planNextRun, pollResultsOnce, previewCampaign, scheduleCampaign,
@@ -144,13 +145,13 @@ async function main() {
     const rssBefore = process.memoryUsage().rss;
     peakRss = rssBefore;
     const now = new Date();
-    const c = await createCampaign(db, CORP, {
+    const c = await createCampaign(db, corpScope(CORP), {
       name: 'Bench push', kind: 'push', audience: { type: 'rule', rule: { all: [] } },
       content: { type: 'inline', text: 'Hello from {{rep.name}}: the autumn catalogue is out.', attachments: [] },
       schedule: { type: 'once', at: now },
     }, 'bench', now, settings);
-    const [preview, previewS] = await timed(() => previewCampaign(db, CORP, c, new Date(), settings));
-    await scheduleCampaign(db, CORP, c.id, undefined, new Date(), settings);
+    const [preview, previewS] = await timed(() => previewCampaign(db, corpScope(CORP), c, new Date(), settings));
+    await scheduleCampaign(db, corpScope(CORP), c.id, undefined, new Date(), settings);
     await materialiseOccurrences(db, CORP, new Date(), settings);
     const [, planS] = await timed(() => planNextRun(db, CORP, 'bench-planner', new Date(), settings));
     const [[run]] = [rowsOf<{ id: number; status: string; summary: any }>(await db.execute(sql`select id, status, summary from campaign_runs where campaign_id = ${c.id}`))];

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { systemClock } from '../../src/lib/clock';
 import { confirmHandover, planHandover, pollHandoverResults, sendHandoverBatch, syncUnassigned } from '../../src/handover';
 import { SyncWorker } from '../../src/jobs/syncWorker';
@@ -80,8 +81,8 @@ async function main() {
   for (const from of leavers) {
     planIds.push(await db.transaction(async (tx) => {
       const id = await planHandover(tx, { fromUserId: from, takeoverUserIds: takeovers, rule: 'balance', customers: { mode: 'all' }, groups: { mode: 'all' } },
-        { corpId, actor: 'bench', now: new Date(), customerCap: 50_000 });
-      await confirmHandover(tx, corpId, id, 'bench', new Date());
+        { scope: corpScope(corpId), actor: 'bench', now: new Date(), customerCap: 50_000 });
+      await confirmHandover(tx, corpScope(corpId), id, 'bench', new Date());
       return id;
     }));
   }

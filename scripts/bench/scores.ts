@@ -14,6 +14,7 @@
 import { sql } from 'drizzle-orm';
 import { recomputeScores, recomputeStages, SCORES_WORK_MEM } from '../../src/archive';
 import type { Db } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { parseRule, previewSegment } from '../../src/segments';
 import { benchDatabase } from './benchDatabase';
 import { formatLoopDelay, watchLoopDelay } from './loopDelay';
@@ -113,8 +114,8 @@ async function main() {
     console.log(`ratio, rerun:     ${ratio(rerun.s, handTable.s)} of the keyed-table statement, ${ratio(rerun.s, handTemp.s)} of the temp-table one`);
 
     const rule = parseRule({ all: [{ tier: { in: ['key', 'growth'] } }, { stage: { in: ['growing', 'mature'] } }, { lastOrder: { withinDays: 180 } }] });
-    await timed('segment preview (3 conditions), cold', () => previewSegment(db, CORP, rule, NOW));
-    const preview = await timed('segment preview (3 conditions), warm', () => previewSegment(db, CORP, rule, NOW));
+    await timed('segment preview (3 conditions), cold', () => previewSegment(db, corpScope(CORP), rule, NOW));
+    const preview = await timed('segment preview (3 conditions), warm', () => previewSegment(db, corpScope(CORP), rule, NOW));
     console.log(`segment preview matched ${preview.v.count.toLocaleString()} customers (goal < 1 s)`);
   } finally {
     await database.close();

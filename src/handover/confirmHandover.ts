@@ -1,16 +1,20 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { LEASE_FREE } from '../db/workRow';
-import { AppError } from '../lib/errors';
+import { AppError, notFound } from '../lib/errors';
+import { assertTakeoversInScope } from './planHandover';
 import { handoverAudit, handoverItems, handoverPlans } from './schema';
 
 /** WeCom: at most 300 groups of one old owner are handed over per day (§4.9, §5.2). */
 export const GROUPS_PER_OWNER_PER_DAY = 300;
 const DAY_MS = 86_400_000;
 
-async function planOrThrow(tx: Executor, corpId: string, planId: number) {
-  const [plan] = await tx.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId))).for('update');
-  if (!plan) throw new AppError('not_found', `handover ${planId} not found`);
+/** The plan, locked, when its source rep is in the scope (else 404: see queries.ts for the rule). */
+async function planOrThrow(tx: Executor, scope: Scope, planId: number) {
+  const [plan] = await tx.select().from(handoverPlans)
+    .where(and(eq(handoverPlans.corpId, scope.corpId), eq(handoverPlans.id, planId), scope.employee(sql`${handoverPlans.fromUserId}`))).for('update');
+  if (!plan) throw notFound(`handover ${planId}`);
   return plan;
 }
 
@@ -20,10 +24,12 @@ async function planOrThrow(tx: Executor, corpId: string, planId: number) {
  * per day (counting groups of the same owner sent in the last day). Two
  * concurrent confirms: the row lock lets one through, the other gets 409.
  * A draft without a takeover, or with nothing that passed the preflight, is
- * refused: confirmed, it could never complete.
+ * refused: confirmed, it could never complete. In a scope, the takeovers must be its employees too.
  */
-export async function confirmHandover(tx: Executor, corpId: string, planId: number, actor: string, now: Date): Promise<void> {
-  const plan = await planOrThrow(tx, corpId, planId);
+export async function confirmHandover(tx: Executor, scope: Scope, planId: number, actor: string, now: Date): Promise<void> {
+  const corpId = scope.corpId;
+  const plan = await planOrThrow(tx, scope, planId);
+  assertTakeoversInScope(scope, plan.takeoverUserIds);
   if (plan.status !== 'draft') throw new AppError('conflict', `handover ${planId} is ${plan.status}, not a draft`);
   if (plan.takeoverUserIds.length === 0) {
     throw new AppError('takeover_required', `handover ${planId} has no takeover${plan.unassignedReason ? ` (${plan.unassignedReason})` : ''}: set one first (PUT /api/handovers/${planId}/takeovers)`);
@@ -59,9 +65,11 @@ export async function confirmHandover(tx: Executor, corpId: string, planId: numb
  * Cancels a plan. Items not yet handed to WeCom are cancelled; items WeCom
  * already accepted cannot be called back (WeCom has no such API) and are
  * still tracked to their final state, as is a batch in flight right now.
+ * The source rep in the scope suffices (cancelling hands nothing to anyone).
  */
-export async function cancelHandover(tx: Executor, corpId: string, planId: number, actor: string, now: Date): Promise<number> {
-  const plan = await planOrThrow(tx, corpId, planId);
+export async function cancelHandover(tx: Executor, scope: Scope, planId: number, actor: string, now: Date): Promise<number> {
+  const corpId = scope.corpId;
+  const plan = await planOrThrow(tx, scope, planId);
   if (plan.status === 'completed' || plan.status === 'cancelled') throw new AppError('conflict', `handover ${planId} is already ${plan.status}`);
   const cancelled = await tx
     .update(handoverItems)

@@ -1,5 +1,6 @@
 import { and, eq, gte, or, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import { corpScope } from '../db/scope';
 import type { HandlerRegistry } from '../events';
 import { systemClock, type Clock } from '../lib/clock';
 import type { Config } from '../lib/config';
@@ -95,7 +96,8 @@ export async function draftOnDeparture(tx: Executor, corpId: string, from: strin
 
   const texts = appTexts(s.LOCALE);
   const name = leaver?.name || from;
-  const context = { corpId, actor: 'system', now, customerCap: s.HANDOVER_CUSTOMER_CAP, automatic: true };
+  // A departure is the corp's event: drafted for the whole corp.
+  const context = { scope: corpScope(corpId), actor: 'system', now, customerCap: s.HANDOVER_CUSTOMER_CAP, automatic: true };
   const selection = { customers: { mode: 'all' }, groups: { mode: 'all' } } as const;
   const choice = await chooseTakeover(tx, corpId, from, s.HANDOVER_DEFAULT_TAKEOVER);
   if (!choice.found) {
@@ -126,7 +128,7 @@ export async function draftOnDeparture(tx: Executor, corpId: string, from: strin
     return planId;
   }
   if (s.HANDOVER_AUTO_CONFIRM) {
-    await confirmHandover(tx, corpId, planId, 'system', now);
+    await confirmHandover(tx, context.scope, planId, 'system', now);
     return planId;
   }
   await enqueueAppMessage(tx, corpId, {

@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/connection';
 import { textArray } from '../db/bulk';
-import { AppError } from '../lib/errors';
+import type { Scope } from '../db/scope';
+import { AppError, notFound } from '../lib/errors';
 import { customerTransferCounts, employeeStates, groupsOwnedBy, relationsOf, type EmployeeState } from '../ledger';
 import { handoverAudit, handoverItems, handoverPlans } from './schema';
 
@@ -26,7 +27,8 @@ export interface PlanInput {
 }
 
 export interface PlanContext {
-  corpId: string;
+  /** Whose handovers the caller may plan: the source rep and every takeover must be its employees (else 404). */
+  scope: Scope;
   actor: string;
   now: Date;
   customerCap: number;
@@ -63,10 +65,21 @@ export function takeoverProblem(fromUserId: string, to: string, t: EmployeeState
   return undefined;
 }
 
-/** The source rep's state and the plan's kind (on-job while active, resigned once departed). */
-async function sourceOf(tx: Executor, corpId: string, input: Pick<PlanInput, 'fromUserId' | 'transferMessage'>) {
-  const from = (await employeeStates(tx, corpId, [input.fromUserId])).get(input.fromUserId);
-  if (!from) throw new AppError('not_found', `employee ${input.fromUserId} not found`);
+/**
+ * Scope rule for planning: a caller plans handovers only between employees of their scope — the source rep
+ * and every takeover (an employee outside it answers 404, as if unknown: no existence oracle). The items
+ * are only the source rep's own customers and groups (the preflight reads nothing else).
+ */
+export function assertTakeoversInScope(scope: Scope, takeovers: readonly string[]): void {
+  const outside = takeovers.find((t) => !scope.coversEmployee(t));
+  if (outside !== undefined) throw notFound(`employee ${outside}`);
+}
+
+/** The source rep's state and the plan's kind (on-job while active, resigned once departed); 404 outside the scope. */
+async function sourceOf(tx: Executor, scope: Scope, input: Pick<PlanInput, 'fromUserId' | 'transferMessage'>) {
+  if (!scope.coversEmployee(input.fromUserId)) throw notFound(`employee ${input.fromUserId}`);
+  const from = (await employeeStates(tx, scope.corpId, [input.fromUserId])).get(input.fromUserId);
+  if (!from) throw notFound(`employee ${input.fromUserId}`);
   const kind: 'onjob' | 'resigned' = from.status === 'departed' ? 'resigned' : 'onjob';
   if (kind === 'resigned' && input.transferMessage) throw new AppError('bad_request', 'a resigned transfer carries no message to the customer');
   return { from, kind };
@@ -76,8 +89,9 @@ async function sourceOf(tx: Executor, corpId: string, input: Pick<PlanInput, 'fr
  * The preflight: every customer and group of the selection with its takeover
  * by the rule, and the reason it cannot go ahead (if any). Writes nothing.
  */
-async function preflight(tx: Executor, input: PlanInput, c: PlanContext, from: EmployeeState, kind: 'onjob' | 'resigned'): Promise<DraftItem[]> {
-  const { corpId, now } = c;
+async function preflight(tx: Executor, input: PlanInput, c: Omit<PlanContext, 'automatic'>, from: EmployeeState, kind: 'onjob' | 'resigned'): Promise<DraftItem[]> {
+  const corpId = c.scope.corpId;
+  const { now } = c;
   const takeovers = [...new Set(input.takeoverUserIds)];
   const states = await employeeStates(tx, corpId, takeovers);
 
@@ -164,10 +178,12 @@ async function insertItems(tx: Executor, corpId: string, planId: number, fromUse
  * Returns the plan id. Run it in a transaction.
  */
 export async function planHandover(tx: Executor, input: PlanInput, c: PlanContext): Promise<number> {
-  const { corpId, now } = c;
+  const corpId = c.scope.corpId;
+  const { now } = c;
   const takeovers = [...new Set(input.takeoverUserIds)];
   if (takeovers.length === 0) throw new AppError('bad_request', 'a handover needs at least one takeover');
-  const { from, kind } = await sourceOf(tx, corpId, input);
+  const { from, kind } = await sourceOf(tx, c.scope, input);
+  assertTakeoversInScope(c.scope, takeovers);
   const items = await preflight(tx, input, c, from, kind);
   const [plan] = await tx
     .insert(handoverPlans)
@@ -192,18 +208,18 @@ export async function planHandover(tx: Executor, input: PlanInput, c: PlanContex
  * planned, with their preflight, once a manager sets the takeovers.
  */
 export async function draftUnassigned(tx: Executor, input: Omit<PlanInput, 'takeoverUserIds' | 'rule'>, c: PlanContext, reason: string): Promise<number> {
-  const { kind } = await sourceOf(tx, c.corpId, input);
+  const { kind } = await sourceOf(tx, c.scope, input);
   const [plan] = await tx
     .insert(handoverPlans)
     .values({
-      corpId: c.corpId, kind, fromUserId: input.fromUserId, takeoverUserIds: [], rule: 'one', unassignedReason: reason,
+      corpId: c.scope.corpId, kind, fromUserId: input.fromUserId, takeoverUserIds: [], rule: 'one', unassignedReason: reason,
       transferMessage: input.transferMessage ?? null, selection: { customers: input.customers, groups: input.groups },
       notifyUserIds: input.notifyUserIds ?? [], automatic: c.automatic ?? false, createdBy: c.actor,
     })
     .returning({ id: handoverPlans.id });
   const planId = plan!.id;
   await tx.insert(handoverAudit).values({
-    corpId: c.corpId, planId, actor: c.actor, action: 'created',
+    corpId: c.scope.corpId, planId, actor: c.actor, action: 'created',
     detail: { kind, from: input.fromUserId, takeovers: [], items: 0, unassigned: reason, automatic: c.automatic ?? false },
   });
   return planId;
@@ -217,18 +233,21 @@ export async function draftUnassigned(tx: Executor, input: Omit<PlanInput, 'take
 export async function setTakeovers(
   tx: Executor, planId: number, t: { takeoverUserIds: string[]; rule: DistributionRule }, c: Omit<PlanContext, 'automatic'>,
 ): Promise<void> {
-  const { corpId, now } = c;
+  const corpId = c.scope.corpId;
+  const { now } = c;
   const takeovers = [...new Set(t.takeoverUserIds)];
   if (takeovers.length === 0) throw new AppError('bad_request', 'a handover needs at least one takeover');
-  const [plan] = await tx.select().from(handoverPlans).where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId))).for('update');
-  if (!plan) throw new AppError('not_found', `handover ${planId} not found`);
+  const [plan] = await tx.select().from(handoverPlans)
+    .where(and(eq(handoverPlans.corpId, corpId), eq(handoverPlans.id, planId), c.scope.employee(sql`${handoverPlans.fromUserId}`))).for('update');
+  if (!plan) throw notFound(`handover ${planId}`);
+  assertTakeoversInScope(c.scope, takeovers);
   if (plan.status !== 'draft') throw new AppError('conflict', `handover ${planId} is ${plan.status}: only a draft's takeovers can change`);
   const selection = plan.selection as Pick<PlanInput, 'customers' | 'groups'>;
   const input: PlanInput = {
     fromUserId: plan.fromUserId, takeoverUserIds: takeovers, rule: t.rule, customers: selection.customers, groups: selection.groups,
     ...(plan.transferMessage ? { transferMessage: plan.transferMessage } : {}),
   };
-  const { from, kind } = await sourceOf(tx, corpId, input);
+  const { from, kind } = await sourceOf(tx, c.scope, input);
   // The draft's own items are replaced: they must not count as "already in an open plan".
   await tx.delete(handoverItems).where(and(eq(handoverItems.corpId, corpId), eq(handoverItems.planId, planId)));
   const items = await preflight(tx, input, c, from, kind);

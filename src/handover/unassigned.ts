@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { markAwaitingHandover } from '../ledger';
 import type { WeComClient } from '../wecom/client';
 import { handoverAudit, unassignedCustomers } from './schema';
@@ -34,19 +35,21 @@ export interface UnassignedRep {
   dimissionAt: string | null;
 }
 
-export async function listUnassigned(ex: Executor, corpId: string): Promise<UnassignedRep[]> {
+/** The pool by departed rep: only reps in the scope (their customers are the scope's: the rep had the relation). */
+export async function listUnassigned(ex: Executor, scope: Scope): Promise<UnassignedRep[]> {
+  const corpId = scope.corpId;
   return rowsOf<{ user_id: string; customers: number; in_open: number; dimission_at: string | null }>(await ex.execute(sql`
     select u.handover_user_id as user_id, count(*)::int as customers, min(u.dimission_at) as dimission_at,
            count(*) filter (where exists (select 1 from handover_items i where i.corp_id = u.corp_id and i.type = 'customer'
              and i.target_id = u.external_user_id and i.from_user_id = u.handover_user_id and i.status in ('planned', 'pending', 'waiting')))::int as in_open
-    from unassigned_customers u where u.corp_id = ${corpId}
+    from unassigned_customers u where u.corp_id = ${corpId} and ${scope.employee(sql.raw('u.handover_user_id'))}
     group by u.handover_user_id order by u.handover_user_id`)).map((r) => ({
     userId: r.user_id, customers: r.customers, inOpenHandover: r.in_open, dimissionAt: r.dimission_at ? new Date(r.dimission_at).toISOString() : null,
   }));
 }
 
-export async function unassignedOf(ex: Executor, corpId: string, userId: string): Promise<string[]> {
+export async function unassignedOf(ex: Executor, scope: Scope, userId: string): Promise<string[]> {
   const rows = await ex.select({ id: unassignedCustomers.externalUserId }).from(unassignedCustomers)
-    .where(and(eq(unassignedCustomers.corpId, corpId), eq(unassignedCustomers.handoverUserId, userId)));
+    .where(and(eq(unassignedCustomers.corpId, scope.corpId), eq(unassignedCustomers.handoverUserId, userId), scope.employee(sql`${unassignedCustomers.handoverUserId}`)));
   return rows.map((r) => r.id);
 }

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
+import { corpScope, type Scope } from '../db/scope';
 import { ledgerSql } from '../ledger';
 import type { Condition, FieldCondition, RuleNode, SegmentRule } from './rules';
 
@@ -17,10 +18,16 @@ const DAY_MS = 86_400_000;
  * condition is an EXISTS / NOT EXISTS correlated on (corp_id,
  * external_user_id), which the per-customer indexes answer directly.
  */
-export function compileRule(corpId: string, rule: SegmentRule, now: Date, opts: CompileOptions = {}): SQL {
+export function compileRule(scopeOrCorp: Scope | string, rule: SegmentRule, now: Date, opts: CompileOptions = {}): SQL {
+  // A corp id (the archive's auto-tags, a worker) is the whole corp.
+  const scope = typeof scopeOrCorp === 'string' ? corpScope(scopeOrCorp) : scopeOrCorp;
+  const corpId = scope.corpId;
   const ctx: Ctx = { corp: corpId, now };
+  // Only customers in the scope (`true` for the whole corp, which the planner drops).
+  const inScope = ledgerSql.contactInScope(scope, sql.raw('c.external_user_id'));
+  const where = scope.userIds === null ? node(rule, ctx) : sql`(${node(rule, ctx)}) and ${inScope}`;
   // Connected = a live relation (active, or awaiting handover).
-  return ledgerSql.customersWhere(corpId, node(rule, ctx), { connectedOnly: !(opts.includeDisconnected || rule.includeDisconnected) });
+  return ledgerSql.customersWhere(corpId, where, { connectedOnly: !(opts.includeDisconnected || rule.includeDisconnected) });
 }
 
 interface Ctx {

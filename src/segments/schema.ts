@@ -12,6 +12,8 @@ export const segments = pgTable(
     description: text('description'),
     rule: jsonb('rule').notNull(),
     createdBy: text('created_by').notNull(),
+    /** The saver's scope (employee userids; null = the whole corp): with the creator, who may see the segment. */
+    scopeUserIds: text('scope_user_ids').array(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     /** When membership was last materialised, and how many matched. */

@@ -1,6 +1,7 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { textArray } from '../db/bulk';
 import { rowsOf, type Db, type Executor } from '../db/connection';
+import type { Scope } from '../db/scope';
 import { ledgerSql } from '../ledger';
 import { conflict, notFound } from '../lib/errors';
 import { compileRule, type CompileOptions } from './compile';
@@ -8,6 +9,21 @@ import { fieldKeysOf, invalidRule, parseRule, type SegmentRule } from './rules';
 import { segmentMembers, segments } from './schema';
 
 export type SegmentRow = typeof segments.$inferSelect;
+
+/**
+ * Scope rule for segments: a segment belongs to whoever saved it, in the scope they saved it in. A caller
+ * sees (and, with 'segment.edit', changes) a segment when its creator is an employee of their scope, or when
+ * the scope it was saved in lies wholly inside theirs (a token acting for departments, not for an employee);
+ * the whole corp sees all of them; anything else is 404. Counts, samples and members are always computed
+ * inside the caller's scope (a customer is in it when one of its employees has or had a relation with
+ * them), so a manager's preview never counts another department's customers, whoever saved the rule.
+ */
+function visible(scope: Scope): SQL {
+  const corp = eq(segments.corpId, scope.corpId);
+  if (scope.userIds === null) return corp;
+  const savedWithin = sql`(cardinality(${segments.scopeUserIds}) > 0 and ${segments.scopeUserIds} <@ ${textArray(scope.userIds)})`;
+  return and(corp, sql`(${scope.employee(sql`${segments.createdBy}`)} or ${savedWithin})`)!;
+}
 
 export interface Preview {
   count: number;
@@ -41,14 +57,15 @@ export async function validateRule(ex: Executor, corpId: string, json: unknown):
 /** Count and a sample (first by external_user_id) of who a rule matches, in one query; the rule is validated first (400 invalid_rule). */
 export async function previewSegment(
   db: Executor,
-  corpId: string,
+  scope: Scope,
   ruleJson: unknown,
   now: Date,
   sampleSize = 10,
   opts: CompileOptions = {},
 ): Promise<Preview> {
+  const corpId = scope.corpId;
   const rule = await validateRule(db, corpId, ruleJson);
-  const matched = compileRule(corpId, rule, now, opts);
+  const matched = compileRule(scope, rule, now, opts);
   // JIT compilation costs a few hundred ms and buys nothing for a count over indexed EXISTS probes.
   const res = await db.transaction(async (tx) => {
     await tx.execute(sql`set local jit = off`);
@@ -82,39 +99,45 @@ function isUniqueViolation(err: unknown): boolean {
 
 const nameTaken = (name: string) => conflict(`a segment named ${JSON.stringify(name)} already exists`);
 
-export async function createSegment(db: Executor, corpId: string, input: SegmentInput, createdBy: string, now: Date): Promise<SegmentRow> {
+/** Saves a segment; `createdBy` (the actor's id) decides who sees it afterwards (see `visible`). */
+export async function createSegment(db: Executor, scope: Scope, input: SegmentInput, createdBy: string, now: Date): Promise<SegmentRow> {
+  const corpId = scope.corpId;
   const rule = await validateRule(db, corpId, input.rule);
   const rows = await db
     .insert(segments)
-    .values({ corpId, name: input.name, description: input.description ?? null, rule, createdBy, createdAt: now, updatedAt: now })
+    .values({
+      corpId, name: input.name, description: input.description ?? null, rule, createdBy,
+      scopeUserIds: scope.userIds === null ? null : [...scope.userIds], createdAt: now, updatedAt: now,
+    })
     .onConflictDoNothing({ target: [segments.corpId, segments.name] })
     .returning();
   if (!rows[0]) throw nameTaken(input.name);
   return rows[0];
 }
 
-export async function listSegments(db: Executor, corpId: string): Promise<SegmentRow[]> {
-  return db.select().from(segments).where(eq(segments.corpId, corpId)).orderBy(asc(segments.name), asc(segments.id));
+export async function listSegments(db: Executor, scope: Scope): Promise<SegmentRow[]> {
+  return db.select().from(segments).where(visible(scope)).orderBy(asc(segments.name), asc(segments.id));
 }
 
-export async function getSegment(db: Executor, corpId: string, id: number): Promise<SegmentRow | undefined> {
-  const rows = await db.select().from(segments).where(and(eq(segments.corpId, corpId), eq(segments.id, id)));
+export async function getSegment(db: Executor, scope: Scope, id: number): Promise<SegmentRow | undefined> {
+  const rows = await db.select().from(segments).where(and(visible(scope), eq(segments.id, id)));
   return rows[0];
 }
 
 export async function updateSegment(
   db: Executor,
-  corpId: string,
+  scope: Scope,
   id: number,
   patch: Partial<SegmentInput>,
   now: Date,
 ): Promise<SegmentRow> {
+  const corpId = scope.corpId;
   const set: Partial<typeof segments.$inferInsert> = { updatedAt: now };
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.rule !== undefined) set.rule = await validateRule(db, corpId, patch.rule);
   try {
-    const rows = await db.update(segments).set(set).where(and(eq(segments.corpId, corpId), eq(segments.id, id))).returning();
+    const rows = await db.update(segments).set(set).where(and(visible(scope), eq(segments.id, id))).returning();
     if (!rows[0]) throw notFound(`segment ${id}`);
     return rows[0];
   } catch (err) {
@@ -123,9 +146,10 @@ export async function updateSegment(
   }
 }
 
-export async function deleteSegment(db: Db, corpId: string, id: number): Promise<void> {
+export async function deleteSegment(db: Db, scope: Scope, id: number): Promise<void> {
+  const corpId = scope.corpId;
   await db.transaction(async (tx) => {
-    const rows = await tx.delete(segments).where(and(eq(segments.corpId, corpId), eq(segments.id, id))).returning({ id: segments.id });
+    const rows = await tx.delete(segments).where(and(visible(scope), eq(segments.id, id))).returning({ id: segments.id });
     if (!rows[0]) throw notFound(`segment ${id}`);
     await tx.delete(segmentMembers).where(and(eq(segmentMembers.corpId, corpId), eq(segmentMembers.segmentId, id)));
   });
@@ -134,17 +158,19 @@ export async function deleteSegment(db: Db, corpId: string, id: number): Promise
 /**
  * Replaces the segment's members with who its rule matches now, in one
  * transaction (the row lock keeps two materialisations of one segment in
- * line), and records the count and time.
+ * line), and records the count and time. Members are who the rule matches
+ * inside the materialising caller's scope.
  */
-export async function materialiseSegment(db: Db, corpId: string, id: number, now: Date): Promise<SegmentRow> {
+export async function materialiseSegment(db: Db, scope: Scope, id: number, now: Date): Promise<SegmentRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
     const [seg] = await tx
       .select()
       .from(segments)
-      .where(and(eq(segments.corpId, corpId), eq(segments.id, id)))
+      .where(and(visible(scope), eq(segments.id, id)))
       .for('update');
     if (!seg) throw notFound(`segment ${id}`);
-    const matched = compileRule(corpId, parseRule(seg.rule), now);
+    const matched = compileRule(scope, parseRule(seg.rule), now);
     await tx.delete(segmentMembers).where(and(eq(segmentMembers.corpId, corpId), eq(segmentMembers.segmentId, id)));
     const res = await tx.execute(sql`
       with ins as (
@@ -167,19 +193,21 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
-/** Materialised members by external_user_id; `cursor` is the last id of the previous page. */
+/** Materialised members in the scope, by external_user_id; `cursor` is the last id of the previous page. */
 export async function membersOf(
   db: Executor,
-  corpId: string,
+  scope: Scope,
   id: number,
   page: { cursor?: string; limit: number },
 ): Promise<MemberPage> {
+  const corpId = scope.corpId;
   const after = page.cursor ? sql`and sm.external_user_id > ${page.cursor}` : sql``;
   const res = await db.execute(sql`
     select sm.external_user_id, coalesce(ec.name, '') as name, sm.materialised_at
     from segment_members sm
     left join ${ledgerSql.contacts(corpId)} ec on ec.external_user_id = sm.external_user_id
     where sm.corp_id = ${corpId} and sm.segment_id = ${id}::bigint ${after}
+      and ${ledgerSql.contactInScope(scope, sql.raw('sm.external_user_id'))}
     order by sm.external_user_id
     limit ${page.limit}::int`);
   const rows = rowsOf<{ external_user_id: string; name: string; materialised_at: string }>(res);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import {
   campaignSettings, dispatchNextBatch, localParts, materialiseOccurrences, planNextRun, previewCampaign, renderForSender, type CampaignSettings, type Content,
 } from '../../src/touchpoints/campaigns';
@@ -269,7 +270,7 @@ describe('scheduling: catch-up, missed occurrences, quiet hours', () => {
       schedule: { type: 'once', at: new Date().toISOString() },
     });
     await post(w, `/api/campaigns/${c.body.id}/schedule`);
-    const preview = await previewCampaign(database.db, w.corpId, { kind: 'push', audience: { type: 'rule', rule: { all: [] } }, ownerRule: 'recent_added' }, new Date(), quiet);
+    const preview = await previewCampaign(database.db, corpScope(w.corpId), { kind: 'push', audience: { type: 'rule', rule: { all: [] } }, ownerRule: 'recent_added' }, new Date(), quiet);
     expect(Math.abs(preview.deferredUntil!.getTime() - (Date.now() + 3600_000))).toBeLessThan(120_000);
     const calls = w.sim.calls.count('externalcontact/add_msg_template');
     await materialiseOccurrences(database.db, w.corpId, new Date(), quiet);

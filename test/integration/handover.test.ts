@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { systemClock } from '../../src/lib/clock';
 import { sendHandoverBatch, pollHandoverResults } from '../../src/handover';
 import { getTestDb, openSecondConnection } from '../helpers/db';
@@ -225,7 +226,7 @@ describe('preflight and final states', () => {
       await database.db.execute(sql`insert into customer_groups (corp_id, chat_id, name, owner_user_id, status) values (${w.corpId}, ${`wrFAKE${String(i).padStart(4, '0')}`}, 'g', ${from}, 'active')`);
     }
     const { body: plan } = await post(w, '/api/handovers', { from, takeovers: [to], customers: { mode: 'none' }, groups: { mode: 'all' } });
-    await database.db.transaction((tx) => confirmHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    await database.db.transaction((tx) => confirmHandover(tx, corpScope(w.corpId), plan.id, 'test', new Date()));
     const { body: view } = await getJson(`${w.service.url}/api/handovers/${plan.id}`);
     const days = new Set(view.items.map((i: any) => Math.floor((Date.parse(i.scheduledFor) - Date.now()) / DAY + 0.5)));
     expect(view.items.length).toBeGreaterThan(GROUPS_PER_OWNER_PER_DAY);
@@ -245,10 +246,10 @@ describe('preflight and final states', () => {
       values ('corp-other', ${plan.id}, 'customer', 'wmOTHERCORP', 'u1', 'u2', 'planned'), ('corp-other', ${plan.id}, 'group', 'wrOTHERCORP', 'u1', 'u2', 'planned')`);
     const foreign = () => q(sql`select type, status from handover_items where corp_id = 'corp-other' order by type`);
 
-    await expect(database.db.transaction((tx) => confirmHandover(tx, 'corp-other', plan.id, 'test', new Date()))).rejects.toMatchObject({ code: 'not_found' });
-    await database.db.transaction((tx) => confirmHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    await expect(database.db.transaction((tx) => confirmHandover(tx, corpScope('corp-other'), plan.id, 'test', new Date()))).rejects.toMatchObject({ code: 'not_found' });
+    await database.db.transaction((tx) => confirmHandover(tx, corpScope(w.corpId), plan.id, 'test', new Date()));
     expect(await foreign()).toEqual([{ type: 'customer', status: 'planned' }, { type: 'group', status: 'planned' }]);
-    await database.db.transaction((tx) => cancelHandover(tx, w.corpId, plan.id, 'test', new Date()));
+    await database.db.transaction((tx) => cancelHandover(tx, corpScope(w.corpId), plan.id, 'test', new Date()));
     expect(await foreign()).toEqual([{ type: 'customer', status: 'planned' }, { type: 'group', status: 'planned' }]);
     expect((await getJson(`${w.service.url}/api/handovers/${plan.id}`)).body.status).toBe('cancelled');
     await q(sql`delete from handover_items where corp_id = 'corp-other'`);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/connection';
+import { corpScope } from '../../src/db/scope';
 import { createLogger } from '../../src/lib/logger';
 import { channelByState, channelStats, recoverContent, sendWelcome, warmWelcomeMedia } from '../../src/touchpoints';
 import { contactEventXml, postCallback, seal } from '../helpers/callbacks';
@@ -206,7 +207,7 @@ describe('touchpoint content', () => {
     const stats = await getJson(`${base}/api/channels/${ch.id}/stats`);
     expect(stats.body).toMatchObject({ channelId: ch.id, state: ch.state, adds: 2, active: 1, removedByCustomer: 1, addedBeforeWindow: 0, retention30: null, welcomesSent: 2 });
     // Thirty-odd days later the first customer is still there, the second is not.
-    const later = await channelStats(database.db, w.corpId, ch.id, new Date(Date.now() + 31 * 86_400_000));
+    const later = await channelStats(database.db, corpScope(w.corpId), ch.id, new Date(Date.now() + 31 * 86_400_000));
     expect(later).toMatchObject({ addedBeforeWindow: 2, stillActiveAfterWindow: 1, retention30: 0.5 });
 
     // Welcome media is kept uploaded ahead of sends: nothing to do today, a fresh upload after two days.

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { lastInteractionSql } from '../../archive';
 import { rowsOf, type Executor } from '../../db/connection';
+import { corpScope, type Scope } from '../../db/scope';
 import { ledgerSql } from '../../ledger';
 import { compileRule } from '../../segments';
 import { audienceRule, type Audience } from './definition';
@@ -20,21 +21,38 @@ export interface ResolvedAudience {
   capped: boolean;
 }
 
-/** The audience of a campaign at `now`, as SQL: customers through a segment rule (with one owner each), or groups. */
+/**
+ * The audience of a campaign at `now`, as SQL: customers through a segment rule (with one owner each), or groups —
+ * only inside `scope` (the campaign's stored reach, intersected with the caller's for a preview): customers with an
+ * active relation to one of its employees, sent by such an employee (preferred over any other rep of the customer),
+ * and groups those employees own. The whole corp adds no predicate: the bench-critical plan is unchanged.
+ */
 export async function resolveAudience(
-  ex: Executor, corpId: string, c: { kind: CampaignKind; audience: unknown; ownerRule: OwnerRule }, now: Date,
+  ex: Executor, scope: Scope, c: { kind: CampaignKind; audience: unknown; ownerRule: OwnerRule }, now: Date,
 ): Promise<ResolvedAudience> {
+  const corpId = scope.corpId;
+  const whole = scope.userIds === null;
   const audience = c.audience as Audience;
   if (c.kind === 'group_post') {
     const a = audience as Extract<Audience, { type: 'groups' }>;
-    return { senders: ledgerSql.groupSenders(corpId, { owners: a.owners, chatIds: a.chatIds }), recipientKind: 'group', batchSize: GROUPS_PER_CALL, capped: true };
+    const groups = ledgerSql.groupSenders(corpId, { owners: a.owners, chatIds: a.chatIds });
+    const senders = whole ? groups : sql`select gs.recipient_id, gs.sender from (${groups}) gs where ${ledgerSql.groupInScope(scope, sql.raw('gs.sender'))}`;
+    return { senders, recipientKind: 'group', batchSize: GROUPS_PER_CALL, capped: true };
   }
-  // Only customers with an active relation: compileRule's default, never widened here.
-  const matched = compileRule(corpId, await audienceRule(ex, corpId, audience), now, { includeDisconnected: false });
-  const senders = ledgerSql.customerSenders(corpId, matched, {
+  // Only customers with an active relation: compileRule's default, never widened here. The segment was
+  // checked against the saver's scope when the campaign was saved; it is read here as the corp has it.
+  const matched = compileRule(scope, await audienceRule(ex, corpScope(corpId), audience), now, { includeDisconnected: false });
+  const recent = c.ownerRule === 'recent_interaction'
+    ? (r: { userId: SQL; externalUserId: SQL }) => lastInteractionSql(corpId, r)
+    : undefined;
+  // In a scope, a rep of the scope sends (first preference); a customer left with an outside sender has no active relation in it.
+  const first = whole ? recent : (r: { userId: SQL; externalUserId: SQL }) =>
+    sql`case when ${scope.employee(r.userId)} then ${recent ? sql`coalesce(${recent(r)}, '-infinity'::timestamptz)` : sql`1`} end`;
+  const picked = ledgerSql.customerSenders(corpId, matched, {
     added: c.ownerRule === 'earliest_added' ? 'earliest' : 'latest',
-    ...(c.ownerRule === 'recent_interaction' ? { first: (r: { userId: SQL; externalUserId: SQL }) => lastInteractionSql(corpId, r) } : {}),
+    ...(first ? { first } : {}),
   });
+  const senders = whole ? picked : sql`select cs.recipient_id, cs.sender from (${picked}) cs where ${scope.employee(sql.raw('cs.sender'))}`;
   return c.kind === 'push'
     ? { senders, recipientKind: 'customer', batchSize: CUSTOMERS_PER_CALL, capped: true }
     : { senders, recipientKind: 'task', batchSize: CUSTOMERS_PER_CALL, capped: false };

@@ -1,22 +1,31 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import { LEASE_FREE } from '../../db/workRow';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import {
   checkAudience, checkContent, checkSchedule, checkTimezone, scheduleColumns, type Audience, type CampaignInput, type Content, type ScheduleInput,
 } from './definition';
+import { savedInScope } from './reach';
 import type { CampaignSettings } from './settings';
 import { campaigns, type CampaignKind, type CampaignStatus } from './schema';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
-export async function getCampaign(ex: Executor, corpId: string, id: number): Promise<CampaignRow | undefined> {
-  const [row] = await ex.select().from(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id)));
+/** The campaigns the scope sees: created by one of its employees, or reaching only inside it (all of them for the whole corp); see reach.ts. */
+const visible = (scope: Scope): SQL =>
+  and(eq(campaigns.corpId, scope.corpId), savedInScope(scope, sql`${campaigns.createdBy}`, sql`${campaigns.scopeUserIds}`))!;
+
+/** What a saved audience may reach: the saver's employees (null = the whole corp). */
+const reachColumn = (scope: Scope) => ({ scopeUserIds: scope.userIds === null ? null : [...scope.userIds] });
+
+export async function getCampaign(ex: Executor, scope: Scope, id: number): Promise<CampaignRow | undefined> {
+  const [row] = await ex.select().from(campaigns).where(and(visible(scope), eq(campaigns.id, id)));
   return row;
 }
 
-async function mustGet(ex: Executor, corpId: string, id: number, lock = false): Promise<CampaignRow> {
-  const q = ex.select().from(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id)));
+async function mustGet(ex: Executor, scope: Scope, id: number, lock = false): Promise<CampaignRow> {
+  const q = ex.select().from(campaigns).where(and(visible(scope), eq(campaigns.id, id)));
   const [row] = lock ? await q.for('update') : await q;
   if (!row) throw notFound(`campaign ${id}`);
   return row;
@@ -30,24 +39,28 @@ export interface CampaignFilter {
   limit: number;
 }
 
-export async function listCampaigns(ex: Executor, corpId: string, f: CampaignFilter): Promise<CampaignRow[]> {
-  const conds: SQL[] = [eq(campaigns.corpId, corpId)];
+export async function listCampaigns(ex: Executor, scope: Scope, f: CampaignFilter): Promise<CampaignRow[]> {
+  const conds: SQL[] = [visible(scope)];
   if (f.status) conds.push(eq(campaigns.status, f.status));
   if (f.kind) conds.push(eq(campaigns.kind, f.kind));
   if (f.before !== undefined) conds.push(lt(campaigns.id, f.before));
   return ex.select().from(campaigns).where(and(...conds)).orderBy(desc(campaigns.id)).limit(f.limit);
 }
 
-/** A draft: checked (audience exists and fits the kind, content has no per-customer variable in a push, schedule sound), not yet scheduled. */
-export async function createCampaign(ex: Executor, corpId: string, input: CampaignInput, actor: string, now: Date, s: CampaignSettings): Promise<CampaignRow> {
-  await checkAudience(ex, corpId, input.kind, input.audience);
+/**
+ * A draft: checked (audience exists in the scope and fits the kind, content has no per-customer variable in a push,
+ * schedule sound), not yet scheduled. It reaches only the creator's scope, stored on it.
+ */
+export async function createCampaign(ex: Executor, scope: Scope, input: CampaignInput, actor: string, now: Date, s: CampaignSettings): Promise<CampaignRow> {
+  const corpId = scope.corpId;
+  await checkAudience(ex, scope, input.kind, input.audience);
   await checkContent(ex, corpId, input.kind, input.content);
   if (input.schedule) checkSchedule(input.schedule, now, s.graceMs);
   checkTimezone(s.timezone);
   const [row] = await ex.insert(campaigns).values({
     corpId, name: input.name, kind: input.kind, audience: input.audience, content: input.content,
     ...scheduleColumns(input.schedule), timezone: s.timezone, ownerRule: input.ownerRule ?? s.ownerRule,
-    createdBy: actor, createdAt: now, updatedAt: now,
+    createdBy: actor, ...reachColumn(scope), createdAt: now, updatedAt: now,
   }).returning();
   return row!;
 }
@@ -60,17 +73,21 @@ export interface CampaignPatch {
   ownerRule?: CampaignInput['ownerRule'];
 }
 
-/** Changes a draft or a paused campaign (an active one is paused first: what runs must not change under it). */
-export async function updateCampaign(db: Db, corpId: string, id: number, patch: CampaignPatch, now: Date, s: CampaignSettings): Promise<CampaignRow> {
+/**
+ * Changes a draft or a paused campaign (an active one is paused first: what runs must not change under it).
+ * A new audience reaches only the editor's scope (stored in place of the previous one).
+ */
+export async function updateCampaign(db: Db, scope: Scope, id: number, patch: CampaignPatch, now: Date, s: CampaignSettings): Promise<CampaignRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status !== 'draft' && c.status !== 'paused') throw conflict(`campaign ${id} is ${c.status}: pause it before changing it`);
-    if (patch.audience) await checkAudience(tx, corpId, c.kind, patch.audience);
+    if (patch.audience) await checkAudience(tx, scope, c.kind, patch.audience);
     if (patch.content) await checkContent(tx, corpId, c.kind, patch.content);
     if (patch.schedule) checkSchedule(patch.schedule, now, s.graceMs);
     const [row] = await tx.update(campaigns).set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.audience ? { audience: patch.audience } : {}),
+      ...(patch.audience ? { audience: patch.audience, ...reachColumn(scope) } : {}),
       ...(patch.content ? { content: patch.content } : {}),
       ...(patch.schedule !== undefined ? scheduleColumns(patch.schedule) : {}),
       ...(patch.ownerRule ? { ownerRule: patch.ownerRule } : {}),
@@ -91,16 +108,17 @@ function cursorFor(c: Pick<CampaignRow, 'scheduleType' | 'runAt'>, now: Date): D
  * its occurrences into runs from now on. Rechecks content and audience,
  * which may have changed since the draft was saved.
  */
-export async function scheduleCampaign(db: Db, corpId: string, id: number, schedule: ScheduleInput | undefined, now: Date, s: CampaignSettings): Promise<CampaignRow> {
+export async function scheduleCampaign(db: Db, scope: Scope, id: number, schedule: ScheduleInput | undefined, now: Date, s: CampaignSettings): Promise<CampaignRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status !== 'draft') throw conflict(`campaign ${id} is ${c.status}, not a draft${c.status === 'paused' ? ': resume it instead' : ''}`);
     const cols = schedule ? scheduleColumns(schedule) : {};
     const merged = { ...c, ...cols };
     if (!merged.scheduleType) throw new AppError('invalid_schedule', 'schedule: the campaign has no schedule (once at a time, or a cron expression)');
     if (schedule) checkSchedule(schedule, now, s.graceMs);
     else checkSchedule(merged.scheduleType === 'once' ? { type: 'once', at: merged.runAt! } : { type: 'cron', cron: merged.cron!, startsAt: merged.startsAt, endsAt: merged.endsAt }, now, s.graceMs);
-    await checkAudience(tx, corpId, c.kind, c.audience as Audience);
+    await checkAudience(tx, scope, c.kind, c.audience as Audience);
     await checkContent(tx, corpId, c.kind, c.content as Content);
     const [row] = await tx.update(campaigns)
       .set({ ...cols, status: 'active', plannedThrough: cursorFor(merged, now), activatedAt: now, updatedAt: now })
@@ -110,9 +128,10 @@ export async function scheduleCampaign(db: Db, corpId: string, id: number, sched
 }
 
 /** Stops new occurrences and holds back undispatched batches; what WeCom already has keeps being tracked. */
-export async function pauseCampaign(db: Db, corpId: string, id: number, now: Date): Promise<CampaignRow> {
+export async function pauseCampaign(db: Db, scope: Scope, id: number, now: Date): Promise<CampaignRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status !== 'active' && c.status !== 'completed') throw conflict(`campaign ${id} is ${c.status}: only an active campaign can be paused`);
     const [row] = await tx.update(campaigns).set({ status: 'paused', updatedAt: now }).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id))).returning();
     return row!;
@@ -120,9 +139,10 @@ export async function pauseCampaign(db: Db, corpId: string, id: number, now: Dat
 }
 
 /** Resumes: held-back runs and batches go on; occurrences that fell inside the pause are not caught up. */
-export async function resumeCampaign(db: Db, corpId: string, id: number, now: Date): Promise<CampaignRow> {
+export async function resumeCampaign(db: Db, scope: Scope, id: number, now: Date): Promise<CampaignRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status !== 'paused') throw conflict(`campaign ${id} is ${c.status}, not paused`);
     const [row] = await tx.update(campaigns)
       .set({ status: 'active', plannedThrough: sql`greatest(${campaigns.plannedThrough}, ${now.toISOString()}::timestamptz)`, activatedAt: now, updatedAt: now })
@@ -137,9 +157,10 @@ export async function resumeCampaign(db: Db, corpId: string, id: number, now: Da
  * there by the results poller (after recording who already received it); a
  * batch whose call is in flight is resolved by the dispatcher first.
  */
-export async function cancelCampaign(db: Db, corpId: string, id: number, now: Date): Promise<CampaignRow> {
+export async function cancelCampaign(db: Db, scope: Scope, id: number, now: Date): Promise<CampaignRow> {
+  const corpId = scope.corpId;
   return db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status === 'cancelled') throw conflict(`campaign ${id} is already cancelled`);
     const at = now.toISOString();
     await tx.execute(sql`update campaign_runs set status = 'cancelled', reason = 'campaign cancelled', locked_until = null, completed_at = ${at}::timestamptz
@@ -161,9 +182,10 @@ export async function cancelCampaign(db: Db, corpId: string, id: number, now: Da
 }
 
 /** Deletes a draft that never ran. */
-export async function deleteCampaign(db: Db, corpId: string, id: number): Promise<void> {
+export async function deleteCampaign(db: Db, scope: Scope, id: number): Promise<void> {
+  const corpId = scope.corpId;
   await db.transaction(async (tx) => {
-    const c = await mustGet(tx, corpId, id, true);
+    const c = await mustGet(tx, scope, id, true);
     if (c.status !== 'draft') throw conflict(`campaign ${id} is ${c.status}: cancel it instead (its runs stay on record)`);
     await tx.delete(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, id)));
   });

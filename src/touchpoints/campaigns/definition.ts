@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import { AppError, notFound } from '../../lib/errors';
 import { getSegment, parseRule, type SegmentRule } from '../../segments';
 import {
@@ -35,25 +36,34 @@ export interface CampaignInput {
 const invalidContent = (message: string, details?: unknown) => new AppError('invalid_content', message, details);
 const invalidSchedule = (message: string) => new AppError('invalid_schedule', message);
 
-/** The audience fits the kind and names things that exist (400 / 404 otherwise). */
-export async function checkAudience(ex: Executor, corpId: string, kind: CampaignKind, a: Audience): Promise<void> {
+/**
+ * The audience fits the kind and names things that exist in the scope (400 / 404 otherwise): a segment the
+ * caller sees, group owners in the scope. Listed chats are not looked up: planning keeps only groups whose
+ * owner is in the campaign's stored scope.
+ */
+export async function checkAudience(ex: Executor, scope: Scope, kind: CampaignKind, a: Audience): Promise<void> {
   if (kind === 'group_post') {
     if (a.type !== 'groups') throw new AppError('bad_request', 'audience: a group post goes to customer groups ({type:"groups", owners?, chatIds?})');
+    const outside = (a.owners ?? []).find((o) => !scope.coversEmployee(o));
+    if (outside !== undefined) throw notFound(`employee ${outside}`);
     return;
   }
   if (a.type === 'groups') throw new AppError('bad_request', `audience: a ${kind} goes to customers (a segment or a rule), not groups`);
   if (a.type === 'segment') {
-    if (!(await getSegment(ex, corpId, a.segmentId))) throw notFound(`segment ${a.segmentId}`);
+    if (!(await getSegment(ex, scope, a.segmentId))) throw notFound(`segment ${a.segmentId}`);
   } else {
     parseRule(a.rule); // 400 invalid_rule naming the bad path
   }
 }
 
-/** The rule an audience of customers resolves to now (a segment is read live, not from its materialised members). */
-export async function audienceRule(ex: Executor, corpId: string, a: Audience): Promise<SegmentRule> {
+/**
+ * The rule an audience of customers resolves to now (a segment is read live, not from its materialised members).
+ * `scope` is whom the segment must be visible to (the campaign's reach: the segment was checked against it when saved).
+ */
+export async function audienceRule(ex: Executor, scope: Scope, a: Audience): Promise<SegmentRule> {
   if (a.type === 'rule') return parseRule(a.rule);
   if (a.type === 'segment') {
-    const seg = await getSegment(ex, corpId, a.segmentId);
+    const seg = await getSegment(ex, scope, a.segmentId);
     if (!seg) throw notFound(`segment ${a.segmentId}`);
     return parseRule(seg.rule);
   }

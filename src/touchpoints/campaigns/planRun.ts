@@ -1,11 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
-import { corpScope } from '../../db/scope';
+import { corpScope, employeesScope, type Scope } from '../../db/scope';
 import { workQueue } from '../../db/workRow';
 import { errorMessage, notFound } from '../../lib/errors';
 import { ledgerSql } from '../../ledger';
 import { analyzeIfStale, capsAt, classifiedSql, resolveAudience } from './audience';
 import { settleRunsOf } from './campaigns';
+import { intersectScopes, reachOf } from './reach';
 import { quietUntil } from './schedule';
 import type { CampaignSettings } from './settings';
 import { campaignRuns, campaigns } from './schema';
@@ -70,7 +71,8 @@ async function planRun(db: Db, corpId: string, runId: number, owner: string, now
     const [c] = await tx.select().from(campaigns).where(and(eq(campaigns.corpId, corpId), eq(campaigns.id, run.campaignId)));
     if (!c) throw notFound(`campaign ${run.campaignId}`);
     await analyzeIfStale(tx);
-    const audience = await resolveAudience(tx, corpId, c, now);
+    // No caller here: the campaign reaches only the scope stored when it was saved (reach.ts).
+    const audience = await resolveAudience(tx, reachOf(c), c, now);
     const caps = await capsAt(tx, now, s);
     const at = now.toISOString();
     await tx.execute(sql`
@@ -132,11 +134,18 @@ export interface CampaignPreview {
 /**
  * What a run would do now, before anything is dispatched: the same SQL as
  * planning (caps included), aggregated instead of inserted — counts per
- * reason, calls needed, and a sample of who is skipped and why.
+ * reason, calls needed, and a sample of who is skipped and why. Inside the
+ * caller's scope and the campaign's stored reach (absent: the whole corp).
  */
-export async function previewCampaign(ex: Executor, corpId: string, c: { kind: 'push' | 'group_post' | 'rep_task'; audience: unknown; ownerRule: 'recent_added' | 'earliest_added' | 'recent_interaction' }, now: Date, s: CampaignSettings, perReason = 5): Promise<CampaignPreview> {
+export async function previewCampaign(
+  ex: Executor, scope: Scope,
+  c: { kind: 'push' | 'group_post' | 'rep_task'; audience: unknown; ownerRule: 'recent_added' | 'earliest_added' | 'recent_interaction'; scopeUserIds?: string[] | null },
+  now: Date, s: CampaignSettings, perReason = 5,
+): Promise<CampaignPreview> {
+  const corpId = scope.corpId;
+  const reach = c.scopeUserIds == null ? scope : intersectScopes(scope, employeesScope(corpId, c.scopeUserIds));
   await analyzeIfStale(ex);
-  const audience = await resolveAudience(ex, corpId, c, now);
+  const audience = await resolveAudience(ex, reach, c, now);
   const caps = await capsAt(ex, now, s);
   const [r] = rowsOf<{ targeted: number; will_send: number; skipped: Record<string, number> | null; senders: number; calls: number; sample: PreviewRow[] | null }>(await ex.execute(sql`
     with x as (${classifiedSql(corpId, audience, caps)}),

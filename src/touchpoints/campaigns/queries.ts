@@ -2,21 +2,28 @@ import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Executor } from '../../db/connection';
 import { responsesAfter, type TouchEffect } from '../../archive';
 import { isoMicros, keysetCondition, type KeysetBefore } from '../../db/keyset';
+import type { Scope } from '../../db/scope';
 import { ledgerSql } from '../../ledger';
+import { campaignVisible } from './reach';
 import type { CampaignSettings } from './settings';
 import { campaignRuns, type DeliveryStatus } from './schema';
 
 export type RunRow = typeof campaignRuns.$inferSelect;
 
-/** A campaign's runs, newest occurrence first, with their deliveries counted by status. */
-export async function listRuns(ex: Executor, corpId: string, campaignId: number, page: { before?: number; limit: number }): Promise<Array<{ run: RunRow; counts: Record<string, number> }>> {
-  const conds: SQL[] = [eq(campaignRuns.corpId, corpId), eq(campaignRuns.campaignId, campaignId)];
+/** Deliveries (alias-free `sender` column expression) inside the scope: sent by one of its employees. */
+const sentInScope = (scope: Scope, sender: SQL): SQL => scope.employee(sender);
+
+/** A campaign's runs, newest occurrence first, with their deliveries (those in the scope) counted by status. */
+export async function listRuns(ex: Executor, scope: Scope, campaignId: number, page: { before?: number; limit: number }): Promise<Array<{ run: RunRow; counts: Record<string, number> }>> {
+  const corpId = scope.corpId;
+  const conds: SQL[] = [eq(campaignRuns.corpId, corpId), eq(campaignRuns.campaignId, campaignId), campaignVisible(scope, sql`${campaignRuns.campaignId}`)];
   if (page.before !== undefined) conds.push(lt(campaignRuns.id, page.before));
   const runs = await ex.select().from(campaignRuns).where(and(...conds)).orderBy(desc(campaignRuns.id)).limit(page.limit);
   if (runs.length === 0) return [];
   const counts = rowsOf<{ run_id: string; status: string; n: number }>(await ex.execute(sql`
     select run_id, status, count(*)::int as n from campaign_deliveries
-    where corp_id = ${corpId} and run_id = any(${sql.param(runs.map((r) => r.id))}::bigint[]) group by run_id, status`));
+    where corp_id = ${corpId} and run_id = any(${sql.param(runs.map((r) => r.id))}::bigint[]) and ${sentInScope(scope, sql.raw('sender'))}
+    group by run_id, status`));
   return runs.map((run) => ({
     run,
     counts: Object.fromEntries(counts.filter((c) => Number(c.run_id) === run.id).map((c) => [c.status, c.n])),
@@ -38,11 +45,15 @@ export interface DeliveryView {
   finalAt: Date | null;
 }
 
-/** Deliveries of a campaign (optionally one run, one status), by id, keyset-paginated. */
+/** Deliveries of a campaign (optionally one run, one status) sent by the scope's employees, by id, keyset-paginated. */
 export async function listDeliveries(
-  ex: Executor, corpId: string, campaignId: number, f: { runId?: number; status?: DeliveryStatus; after?: number; limit: number },
+  ex: Executor, scope: Scope, campaignId: number, f: { runId?: number; status?: DeliveryStatus; after?: number; limit: number },
 ): Promise<DeliveryView[]> {
-  const conds: SQL[] = [sql`d.corp_id = ${corpId}`, sql`d.campaign_id = ${campaignId}::bigint`];
+  const corpId = scope.corpId;
+  const conds: SQL[] = [
+    sql`d.corp_id = ${corpId}`, sql`d.campaign_id = ${campaignId}::bigint`,
+    campaignVisible(scope, sql.raw('d.campaign_id')), sentInScope(scope, sql.raw('d.sender')),
+  ];
   if (f.runId !== undefined) conds.push(sql`d.run_id = ${f.runId}::bigint`);
   if (f.status) conds.push(sql`d.status = ${f.status}`);
   if (f.after !== undefined) conds.push(sql`d.id > ${f.after}::bigint`);
@@ -91,21 +102,29 @@ export interface CampaignStats {
   effect: TouchEffect & { days: number };
 }
 
-/** Counts per outcome across a campaign's runs (or one run), and its effect: orders and replies within N days of a send. */
-export async function campaignStats(ex: Executor, corpId: string, campaignId: number, s: CampaignSettings, runId?: number): Promise<CampaignStats> {
-  const run = runId !== undefined ? sql`and run_id = ${runId}::bigint` : sql``;
+/**
+ * Counts per outcome across a campaign's runs (or one run), and its effect: orders and replies within N days of a send.
+ * Deliveries, batches and effect count only what the scope's employees sent (runs are the campaign's own).
+ */
+export async function campaignStats(ex: Executor, scope: Scope, campaignId: number, s: CampaignSettings, runId?: number): Promise<CampaignStats> {
+  const corpId = scope.corpId;
+  const visible = campaignVisible(scope, sql`${campaignId}::bigint`);
+  const run = runId !== undefined
+    ? sql`and run_id = ${runId}::bigint and ${visible} and ${sentInScope(scope, sql.raw('sender'))}`
+    : sql`and ${visible} and ${sentInScope(scope, sql.raw('sender'))}`;
   const byStatus = rowsOf<{ status: string; reason: string | null; n: number }>(await ex.execute(sql`
     select status, reason, count(*)::int as n from campaign_deliveries
     where corp_id = ${corpId} and campaign_id = ${campaignId}::bigint ${run} group by status, reason`));
   const runs = rowsOf<{ status: string; n: number }>(await ex.execute(sql`
-    select status, count(*)::int as n from campaign_runs where corp_id = ${corpId} and campaign_id = ${campaignId}::bigint
+    select status, count(*)::int as n from campaign_runs where corp_id = ${corpId} and campaign_id = ${campaignId}::bigint and ${visible}
       ${runId !== undefined ? sql`and id = ${runId}::bigint` : sql``} group by status`));
   const [b] = rowsOf<{ batches: number; deferred: number; reminders: number }>(await ex.execute(sql`
     select count(*)::int as batches,
       coalesce(sum(b.recipients) filter (where b.deferred_until is not null or r.deferred_until is not null), 0)::int as deferred,
       coalesce(sum(b.reminders), 0)::int as reminders
     from campaign_batches b join campaign_runs r on r.id = b.run_id
-    where b.corp_id = ${corpId} and b.campaign_id = ${campaignId}::bigint ${runId !== undefined ? sql`and b.run_id = ${runId}::bigint` : sql``}`));
+    where b.corp_id = ${corpId} and b.campaign_id = ${campaignId}::bigint and ${visible} and ${sentInScope(scope, sql.raw('b.sender'))}
+      ${runId !== undefined ? sql`and b.run_id = ${runId}::bigint` : sql``}`));
   const total = (status: string) => byStatus.filter((r) => r.status === status).reduce((n, r) => n + r.n, 0);
   const byReason = (status: string) => Object.fromEntries(byStatus.filter((r) => r.status === status).map((r) => [r.reason ?? 'unknown', r.n]));
   const effect = await responsesAfter(ex, corpId, sql`

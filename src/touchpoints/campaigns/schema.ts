@@ -45,6 +45,12 @@ export const campaigns = pgTable(
     /** Occurrences up to this instant exist as runs (the scheduler's cursor); reset on (re)activation. */
     plannedThrough: ts('planned_through'),
     createdBy: text('created_by').notNull(),
+    /**
+     * The employees (userids) whose customers and groups it may reach: its
+     * creator's (or last editor's) scope when saved; null = the whole corp.
+     * Every run's audience is intersected with it, also in the worker.
+     */
+    scopeUserIds: text('scope_user_ids').array(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     /** When it was last activated (schedule or resume): occurrences before it are never caught up. */

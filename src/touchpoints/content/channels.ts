@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db, type Executor } from '../../db/connection';
-import { corpScope } from '../../db/scope';
+import { textArray } from '../../db/bulk';
+import { corpScope, type Scope } from '../../db/scope';
 import { employeeStates, liveTagIds, relationStatsByState, type StateRelationStats } from '../../ledger';
 import { conflict, errorMessage, notFound } from '../../lib/errors';
 import { errcodeOf, type WeComClient } from '../../wecom/client';
@@ -61,6 +62,20 @@ const wecomWay = (c: Pick<ChannelRow, 'userIds' | 'remark' | 'skipVerify' | 'sta
   ({ user: c.userIds, remark: c.remark, skip_verify: c.skipVerify, state: c.state });
 
 const byId = (corpId: string, id: number) => and(eq(channels.corpId, corpId), eq(channels.id, id));
+
+/**
+ * Scope rule for channels (contact ways): a channel is visible when every rep on it is an employee of the
+ * scope (the whole corp sees all); anything else answers 404. Creating or changing one ('content.edit')
+ * may only put reps of the scope on it. Its stats count the relations and welcomes of the scope's reps.
+ */
+const channelInScope = (scope: Scope): SQL =>
+  scope.userIds === null ? sql`true` : sql`${channels.userIds} <@ ${textArray(scope.userIds)}`;
+
+/** Every rep named is in the scope (else 404 for the first that is not: no existence oracle). */
+function assertRepsInScope(scope: Scope, userIds: readonly string[]): void {
+  const outside = userIds.find((u) => !scope.coversEmployee(u));
+  if (outside !== undefined) throw notFound(`employee ${outside}`);
+}
 /** The row, while `owner` holds its WeCom lease: only the lease's owner records a call's outcome. */
 const leasedBy = (corpId: string, id: number, owner: string) => and(eq(channels.id, id), channelMirror.holds(corpScope(corpId), owner));
 
@@ -71,8 +86,10 @@ async function pauseOwed(db: Db, corpId: string, id: number, owner: string, err:
   });
 }
 
-export async function getChannel(ex: Executor, corpId: string, id: number): Promise<ChannelRow | undefined> {
-  const [row] = await ex.select().from(channels).where(byId(corpId, id));
+/** The channel, when visible in the scope (a corp id: the whole corp, for the workflows below and the workers). */
+export async function getChannel(ex: Executor, scopeOrCorp: Scope | string, id: number): Promise<ChannelRow | undefined> {
+  const scope = typeof scopeOrCorp === 'string' ? corpScope(scopeOrCorp) : scopeOrCorp;
+  const [row] = await ex.select().from(channels).where(and(byId(scope.corpId, id), channelInScope(scope)));
   return row;
 }
 
@@ -82,8 +99,8 @@ export async function channelByState(ex: Executor, corpId: string, state: string
   return row;
 }
 
-export async function listChannels(ex: Executor, corpId: string, f: { status?: ChannelStatus; includeDeleted?: boolean }): Promise<ChannelRow[]> {
-  const conds: SQL[] = [eq(channels.corpId, corpId)];
+export async function listChannels(ex: Executor, scope: Scope, f: { status?: ChannelStatus; includeDeleted?: boolean }): Promise<ChannelRow[]> {
+  const conds: SQL[] = [eq(channels.corpId, scope.corpId), channelInScope(scope)];
   if (f.status) conds.push(eq(channels.status, f.status));
   else if (!f.includeDeleted) conds.push(ne(channels.status, 'deleted'));
   return ex.select().from(channels).where(and(...conds)).orderBy(desc(channels.id));
@@ -96,7 +113,8 @@ export async function listChannels(ex: Executor, corpId: string, f: { status?: C
  * recovery, which finds the way by its state — so one channel never gets two
  * contact ways.
  */
-export async function createChannel(d: ContentDeps, input: ChannelInput, actor: string, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
+export async function createChannel(d: ContentDeps, scope: Scope, input: ChannelInput, actor: string, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
+  assertRepsInScope(scope, input.userIds);
   const c = { userIds: input.userIds, remark: input.remark ?? '', skipVerify: input.skipVerify ?? true, welcomeTemplateId: input.welcomeTemplateId ?? null, tagIds: [...new Set(input.tagIds ?? [])] };
   await validate(d.db, d.corpId, c);
   const [row] = await d.db
@@ -132,9 +150,10 @@ async function finishCreate(db: Db, corpId: string, id: number, owner: string, c
  * those values, so sending again is harmless); a refusal puts the old values
  * back (502), an unclear failure leaves the version owed for recovery.
  */
-export async function updateChannel(d: ContentDeps, id: number, patch: ChannelPatch, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
-  const cur = await getChannel(d.db, d.corpId, id);
+export async function updateChannel(d: ContentDeps, scope: Scope, id: number, patch: ChannelPatch, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
+  const cur = await getChannel(d.db, scope, id);
   if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
+  if (patch.userIds) assertRepsInScope(scope, patch.userIds);
   if (cur.status !== 'active') throw conflict(`channel ${id} is ${cur.status}: only an active channel can be changed`);
   const next = {
     userIds: patch.userIds ?? cur.userIds, remark: patch.remark ?? cur.remark, skipVerify: patch.skipVerify ?? cur.skipVerify,
@@ -178,8 +197,8 @@ async function settleVersion(db: Db, corpId: string, id: number, owner: string, 
 }
 
 /** Deletes the contact way in WeCom and the channel here (soft: relations keep naming its state). */
-export async function deleteChannel(d: ContentDeps, id: number, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
-  const cur = await getChannel(d.db, d.corpId, id);
+export async function deleteChannel(d: ContentDeps, scope: Scope, id: number, now = new Date(), owner = ROUTES_LEASE_OWNER): Promise<ChannelRow> {
+  const cur = await getChannel(d.db, scope, id);
   if (!cur || cur.status === 'deleted') throw notFound(`channel ${id}`);
   if (cur.status === 'creating') throw conflict(`channel ${id} is still being created: try again once it is active or failed`);
   if (cur.status === 'failed' || !cur.configId) {
@@ -236,16 +255,21 @@ export interface ChannelStats extends StateRelationStats {
   welcomesFailed: number;
 }
 
-/** Adds, removals and 30-day retention from the ledger's relations that carry the channel's state; welcome outcomes from ours. */
-export async function channelStats(ex: Executor, corpId: string, id: number, now: Date): Promise<ChannelStats> {
-  const ch = await getChannel(ex, corpId, id);
+/**
+ * Adds, removals and 30-day retention from the ledger's relations that carry the channel's state; welcome outcomes
+ * from ours (those of the scope's reps). A visible channel's reps are all in the scope, so its relations are theirs
+ * (except those of a rep since taken off it: the ledger's count is by state alone).
+ */
+export async function channelStats(ex: Executor, scope: Scope, id: number, now: Date): Promise<ChannelStats> {
+  const corpId = scope.corpId;
+  const ch = await getChannel(ex, scope, id);
   if (!ch) throw notFound(`channel ${id}`);
   const rel = (await relationStatsByState(ex, corpId, [ch.state], now, 30)).get(ch.state) ?? {
     adds: 0, active: 0, removedByCustomer: 0, removedByRep: 0, removedOther: 0, transferred: 0, awaitingHandover: 0, addedBeforeWindow: 0, stillActiveAfterWindow: 0,
   };
   const [w] = rowsOf<{ sent: number; failed: number }>(await ex.execute(sql`
     select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status in ('failed', 'unknown', 'expired'))::int as failed
-    from ${welcomeSends} where corp_id = ${corpId} and channel_id = ${id}`));
+    from ${welcomeSends} where corp_id = ${corpId} and channel_id = ${id} and ${scope.employee(sql`${welcomeSends.userId}`)}`));
   return {
     channelId: id, state: ch.state, ...rel,
     retention30: rel.addedBeforeWindow ? rel.stillActiveAfterWindow / rel.addedBeforeWindow : null,

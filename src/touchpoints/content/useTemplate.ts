@@ -1,17 +1,31 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { addFollowUp, assertCustomer } from '../../archive';
-import type { Db, Executor } from '../../db/connection';
-import { corpScope } from '../../db/scope';
-import { conflict } from '../../lib/errors';
+import { rowsOf, type Db, type Executor } from '../../db/connection';
+import type { Scope } from '../../db/scope';
+import { ledgerSql } from '../../ledger';
+import { conflict, notFound } from '../../lib/errors';
 import { renderTemplate, type Rendered } from './render';
 import { renderVarsFor } from './renderVars';
 import { templateUses } from './schema';
 import { liveTemplate, type TemplateRow } from './templates';
 
-/** The template rendered for a customer (and rep): what they would receive. Unknown customer → not_found. */
-export async function previewTemplate(ex: Executor, corpId: string, id: number, to: { externalUserId: string; userId?: string }): Promise<Rendered & { template: TemplateRow }> {
+/**
+ * Scope rule for rendering: templates are the company's (any caller reads them), but the customer rendered for
+ * must be in the caller's scope and the rep (if named) one of its employees — else 404, as for an unknown one.
+ */
+async function assertRecipientInScope(ex: Executor, scope: Scope, to: { externalUserId: string; userId?: string }): Promise<void> {
+  if (scope.userIds === null) return;
+  if (to.userId !== undefined && !scope.coversEmployee(to.userId)) throw notFound(`employee ${to.userId}`);
+  const [r] = rowsOf<{ ok: boolean }>(await ex.execute(sql`select ${ledgerSql.contactInScope(scope, sql`${to.externalUserId}::text`)} as ok`));
+  if (!r?.ok) throw notFound(`customer ${to.externalUserId}`);
+}
+
+/** The template rendered for a customer (and rep) in the scope: what they would receive. Unknown or outside customer → not_found. */
+export async function previewTemplate(ex: Executor, scope: Scope, id: number, to: { externalUserId: string; userId?: string }): Promise<Rendered & { template: TemplateRow }> {
+  const corpId = scope.corpId;
   const template = await liveTemplate(ex, corpId, id);
-  await assertCustomer(ex, corpScope(corpId), to.externalUserId);
+  await assertRecipientInScope(ex, scope, to);
+  await assertCustomer(ex, scope, to.externalUserId);
   const vars = await renderVarsFor(ex, corpId, to);
   return { template, ...renderTemplate(template, vars) };
 }
@@ -41,16 +55,18 @@ class KeyTaken extends Error {}
  * which waits on the key's unique index) answers the first use's follow-up
  * and text; the same key for another template, customer or rep is a conflict.
  */
-export async function useTemplate(db: Db, corpId: string, id: number, input: UseInput, now: Date): Promise<UseResult> {
+export async function useTemplate(db: Db, scope: Scope, id: number, input: UseInput, now: Date): Promise<UseResult> {
+  const corpId = scope.corpId;
   const template = await liveTemplate(db, corpId, id);
+  await assertRecipientInScope(db, scope, input);
   const earlier = input.clientKey ? await byKey(db, corpId, input.clientKey) : undefined;
   if (earlier) return replay(db, corpId, template, input, earlier);
-  await assertCustomer(db, corpScope(corpId), input.externalUserId);
+  await assertCustomer(db, scope, input.externalUserId);
   const rendered = renderTemplate(template, await renderVarsFor(db, corpId, input));
   if (!input.recordFollowUp) return { template, ...rendered, followUpId: null, replayed: false };
   try {
     const followUpId = await db.transaction(async (tx) => {
-      const f = await addFollowUp(tx, corpScope(corpId), {
+      const f = await addFollowUp(tx, scope, {
         externalUserId: input.externalUserId, userId: input.userId, channel: 'wecom_chat', content: rendered.text || `[${template.name}]`, templateId: id, at: now,
       });
       const inserted = await tx

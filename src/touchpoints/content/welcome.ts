@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { queueTagChange } from '../../archive';
 import { rowsOf, type Db } from '../../db/connection';
+import type { Scope } from '../../db/scope';
 import type { EventHandler, HandlerContext, HandlerRegistry } from '../../events';
 import { systemClock, type Clock } from '../../lib/clock';
 import { errorMessage } from '../../lib/errors';
@@ -233,13 +234,13 @@ export async function settleStaleWelcomes(db: Db, corpId: string, now: Date): Pr
 
 export type WelcomeSendRow = typeof welcomeSends.$inferSelect;
 
-/** Welcome sends, newest first (id cursor), optionally for one customer, channel or status. */
+/** Welcome sends by the scope's reps, newest first (id cursor), optionally for one customer, channel or status. */
 export async function listWelcomeSends(
   ex: Db,
-  corpId: string,
+  scope: Scope,
   f: { externalUserId?: string; channelId?: number; status?: WelcomeSendStatus; before?: number; limit: number },
 ): Promise<WelcomeSendRow[]> {
-  const conds = [eq(welcomeSends.corpId, corpId)];
+  const conds = [eq(welcomeSends.corpId, scope.corpId), scope.employee(sql`${welcomeSends.userId}`)];
   if (f.externalUserId) conds.push(eq(welcomeSends.externalUserId, f.externalUserId));
   if (f.channelId) conds.push(eq(welcomeSends.channelId, f.channelId));
   if (f.status) conds.push(eq(welcomeSends.status, f.status));
