@@ -12,7 +12,7 @@ const root = path.resolve(import.meta.dirname, '..');
  * capabilities of their own (campaigns uses content through content's index.ts); `touchpoints/index.ts`
  * re-exports content and `touchpoints/schema.ts` gathers both parts' tables for drizzle-kit.
  */
-const CAPABILITIES = ['ledger', 'archive', 'handover', 'segments', 'events', 'notify', 'touchpoints/content', 'touchpoints/campaigns'];
+const CAPABILITIES = ['access', 'ledger', 'archive', 'handover', 'segments', 'events', 'notify', 'touchpoints/content', 'touchpoints/campaigns'];
 const TOUCHPOINTS_UMBRELLA = ['src/touchpoints/index.ts', 'src/touchpoints/schema.ts'];
 /** Above the capabilities: read models, the HTTP layer, the workers and the composition root. */
 const ABOVE = ['src/views', 'src/http', 'src/jobs', 'src/service.ts', 'src/main.ts', 'src/demo.ts'];

@@ -6,7 +6,7 @@
 export * from './schema';
 export { accessDeps, authenticate, type AccessDeps, type Authenticated, type Credentials } from './authenticate';
 export { beginLogin, consumeLoginState, safeReturnTo } from './loginStates';
-export { createSession, revokeSession, revokeSessionsOf, liveSessionCount, type SessionTimes, type NewSession } from './sessions';
+export { createSession, revokeSession, revokeSessionsOf, liveSessionCount, type LiveSession, type SessionTimes, type NewSession } from './sessions';
 export { createToken, listTokens, revokeToken, type TokenRequest, type TokenView } from './tokens';
 export { employeeAccess, setEmployeeRole, type AccessSettings, type EmployeeAccess } from './roles';
 export { scopeOf } from './scopes';

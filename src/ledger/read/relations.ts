@@ -93,8 +93,9 @@ export interface StateRelationStats {
   stillActiveAfterWindow: number;
 }
 
-/** Per-state counts over the relations whose follow state is one of `states`. */
-export async function relationStatsByState(ex: Executor, corpId: string, states: string[], now: Date, days = 30): Promise<Map<string, StateRelationStats>> {
+/** Per-state counts over the relations of the scope's employees whose follow state is one of `states`. */
+export async function relationStatsByState(ex: Executor, scope: Scope, states: string[], now: Date, days = 30): Promise<Map<string, StateRelationStats>> {
+  const corpId = scope.corpId;
   const out = new Map<string, StateRelationStats>();
   if (states.length === 0) return out;
   const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
@@ -110,7 +111,7 @@ export async function relationStatsByState(ex: Executor, corpId: string, states:
            count(*) filter (where added_at <= ${cutoff}::timestamptz)::int as added_before,
            count(*) filter (where added_at <= ${cutoff}::timestamptz and status in ('active', 'awaiting_handover'))::int as still_active
     from relations
-    where corp_id = ${corpId} and state = any(${textArray(states)})
+    where corp_id = ${corpId} and state = any(${textArray(states)}) and ${scope.employee(sql.raw('user_id'))}
     group by state`));
   for (const r of rows) {
     out.set(String(r.state), {

@@ -256,15 +256,14 @@ export interface ChannelStats extends StateRelationStats {
 }
 
 /**
- * Adds, removals and 30-day retention from the ledger's relations that carry the channel's state; welcome outcomes
- * from ours (those of the scope's reps). A visible channel's reps are all in the scope, so its relations are theirs
- * (except those of a rep since taken off it: the ledger's count is by state alone).
+ * Adds, removals and 30-day retention from the ledger's relations that carry the channel's state, and welcome
+ * outcomes from ours: both counted over the scope's reps only.
  */
 export async function channelStats(ex: Executor, scope: Scope, id: number, now: Date): Promise<ChannelStats> {
   const corpId = scope.corpId;
   const ch = await getChannel(ex, scope, id);
   if (!ch) throw notFound(`channel ${id}`);
-  const rel = (await relationStatsByState(ex, corpId, [ch.state], now, 30)).get(ch.state) ?? {
+  const rel = (await relationStatsByState(ex, scope, [ch.state], now, 30)).get(ch.state) ?? {
     adds: 0, active: 0, removedByCustomer: 0, removedByRep: 0, removedOther: 0, transferred: 0, awaitingHandover: 0, addedBeforeWindow: 0, stillActiveAfterWindow: 0,
   };
   const [w] = rowsOf<{ sent: number; failed: number }>(await ex.execute(sql`

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { beginLogin, consumeLoginState, createSession, employeeAccess, safeReturnTo, type AccessDeps } from '../../../access';
-import type { LiveSession } from '../../../access/sessions';
+import { beginLogin, consumeLoginState, createSession, employeeAccess, safeReturnTo, type AccessDeps, type LiveSession } from '../../../access';
+
 import { AppError } from '../../../lib/errors';
 import { isInvalidLoginCode } from '../../../wecom/client';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../middleware/auth';
